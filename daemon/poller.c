@@ -1,0 +1,1308 @@
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "conf.h"
+#include "counter.h"
+#include "evloop.h"
+#include "hashmap.h"
+#include "log.h"
+#include "poller.h"
+#include "probe.h"
+#include "snmpsess.h"
+#include "store.h"
+#include "util.h"
+#include "vendor.h"
+
+#include <net-snmp/library/large_fd_set.h>
+
+/*
+ * One device is polled as a chain of requests: (SNMPv3 engine discovery),
+ * the system group, then each probe in turn (a GET for scalar probes, a
+ * multi-column GETBULK walk for tables). Only one request per device is in
+ * flight; every device runs its chain independently, so a slow or dead
+ * device costs the others nothing but a socket.
+ */
+
+#define TICK_MS 20		/* how often retransmissions and timeouts are checked */
+#define MAX_VARBINDS_PER_PDU 256
+#define REDISCOVER_MS (3600 * 1000)	/* probes that found nothing are retried hourly */
+#define FIRST_POLL_SPREAD_MS 15000
+
+enum dev_step { STEP_IDLE, STEP_DISCOVER, STEP_SYSTEM, STEP_PROBE };
+
+static const oid sys_oids[][9] = {
+	{ 1, 3, 6, 1, 2, 1, 1, 1, 0 },	/* sysDescr */
+	{ 1, 3, 6, 1, 2, 1, 1, 2, 0 },	/* sysObjectID */
+	{ 1, 3, 6, 1, 2, 1, 1, 3, 0 },	/* sysUpTime */
+	{ 1, 3, 6, 1, 2, 1, 1, 4, 0 },	/* sysContact */
+	{ 1, 3, 6, 1, 2, 1, 1, 5, 0 },	/* sysName */
+	{ 1, 3, 6, 1, 2, 1, 1, 6, 0 },	/* sysLocation */
+};
+enum { F_DESCR, F_OBJECTID, F_UPTIME, F_CONTACT, F_NAME, F_LOCATION, F_COUNT };
+
+/* What one varbind said, kept until the probe's rows are complete. */
+struct cell {
+	uint8_t present;
+	uint8_t asn_type;
+	uint64_t u;		/* integers and counters */
+	char *text;		/* strings and OIDs */
+};
+
+struct row {
+	char index[64];
+	struct cell *cells;	/* n_cols + 1 (the label) */
+};
+
+/* Per instance and column state that outlives a poll: counters. */
+struct inst_state {
+	struct counter_state cs[PROBE_MAX_COLUMNS];
+	uint64_t discontinuity;
+	int have_discontinuity;
+	unsigned seen_cycle;
+};
+
+struct walk_col {
+	struct probe_oid base;	/* the column, as requested */
+	oid cur[MAX_OID_LEN];	/* where the walk goes on from */
+	size_t curlen;
+	int done;
+	unsigned rows;
+};
+
+struct device {
+	struct device_conf conf;
+	struct poller *p;
+	void *sess;
+	int fd;
+	int timeout_ms, retries, interval_ms;
+	enum dev_step step;
+	int busy;		/* a poll is running */
+	int64_t deadline;	/* when to let Net-SNMP check for a timeout */
+	struct ev_timer *timer;
+	int64_t next_poll;
+	/* the running poll */
+	struct poll_result *res;
+	int64_t started;
+	double cycle_time;
+	size_t probe_idx;
+	int tried_fallback;
+	struct walk_col walk[PROBE_MAX_COLUMNS + 1];
+	int walk_ncols;
+	struct hashmap *rows;	/* index -> struct row */
+	char **row_order;	/* indexes in the order first seen */
+	size_t n_order, cap_order;
+	int reps;		/* GETBULK max-repetitions, halved on tooBig */
+	unsigned bad_values, bad_responses;
+	char probe_error[160];
+	/* state across polls */
+	uint8_t alt_choice[64][PROBE_MAX_COLUMNS + 1];	/* per probe, per column: which OID */
+	int64_t absent_until[64];	/* per probe: found nothing, skip until */
+	struct hashmap *inst;	/* "probe|index" -> struct inst_state */
+	unsigned cycle;
+	uint32_t last_uptime;
+	double last_uptime_time;
+	int have_uptime;
+	int counters_reset;	/* agent restarted: this poll stores no rates */
+	char last_status[16];
+};
+
+struct poller {
+	struct evloop *loop;
+	const struct nocd_conf *conf;
+	const struct probe_set *probes;
+	const struct vendor_catalog *vendors;
+	struct hashmap *devices;	/* name -> struct device */
+	struct device **busy;		/* devices with a request in flight */
+	size_t n_busy, cap_busy;
+	netsnmp_large_fd_set fdset;
+	struct ev_timer *tick;
+	struct poller_stats stats;
+	struct log_ratelimit rl;
+};
+
+static void device_step(struct device *d);
+static void poll_finish(struct device *d, const char *status, const char *reason);
+static int response_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, void *magic);
+
+/* --- the busy list: devices whose request Net-SNMP may need to retransmit --- */
+
+static void
+busy_add(struct poller *p, struct device *d)
+{
+	if (p->n_busy == p->cap_busy) {
+		p->cap_busy = p->cap_busy ? p->cap_busy * 2 : 64;
+		p->busy = xreallocarray(p->busy, p->cap_busy, sizeof(*p->busy));
+	}
+	p->busy[p->n_busy++] = d;
+}
+
+static void
+busy_remove(struct poller *p, struct device *d)
+{
+	for (size_t i = 0; i < p->n_busy; i++) {
+		if (p->busy[i] == d) {
+			p->busy[i] = p->busy[--p->n_busy];
+			return;
+		}
+	}
+}
+
+static void
+poll_tick(void *arg)
+{
+	struct poller *p = arg;
+	int64_t now = mono_ms();
+
+	/* snmp_sess_timeout may finish a device's poll and change the list:
+	 * walk a snapshot of the count, from the end. */
+	for (size_t i = p->n_busy; i-- > 0;) {
+		struct device *d;
+
+		if (i >= p->n_busy)
+			continue;
+		d = p->busy[i];
+		if (d->deadline <= now) {
+			d->deadline = now + d->timeout_ms;
+			snmp_sess_timeout(d->sess);
+		}
+	}
+	p->tick = evloop_timer_at(p->loop, mono_ms() + TICK_MS, poll_tick, p);
+}
+
+static void
+device_readable(int fd, uint32_t events, void *arg)
+{
+	struct device *d = arg;
+	struct poller *p = d->p;
+
+	if (p->fdset.lfs_setsize <= (unsigned)fd) {
+		netsnmp_large_fd_set_resize(&p->fdset, fd + 1024);
+		NETSNMP_LARGE_FD_ZERO(&p->fdset);
+	}
+	/* the set only ever holds the one descriptor being read */
+	NETSNMP_LARGE_FD_SET(fd, &p->fdset);
+	if (snmp_sess_read2(d->sess, &p->fdset) < 0) {
+		p->stats.bad_responses++;
+		log_limited(&p->rl, LOG_LVL_DEBUG, "%s: unreadable response", d->conf.name);
+	}
+	NETSNMP_LARGE_FD_CLR(fd, &p->fdset);
+}
+
+/* --- sending --- */
+
+static int
+send_pdu(struct device *d, netsnmp_pdu *pdu)
+{
+	struct poller *p = d->p;
+
+	if (snmp_sess_async_send(d->sess, pdu, response_cb, d) == 0) {
+		netsnmp_session *s = snmp_sess_session(d->sess);
+
+		p->stats.send_errors++;
+		log_limited(&p->rl, LOG_LVL_WARN, "%s: send failed: %s", d->conf.name,
+		    snmp_api_errstring(s->s_snmp_errno));
+		snmp_free_pdu(pdu);
+		return -1;
+	}
+	p->stats.pdus_sent++;
+	d->deadline = mono_ms() + d->timeout_ms;
+	return 0;
+}
+
+static void
+send_system(struct device *d)
+{
+	netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GET);
+
+	for (size_t i = 0; i < F_COUNT; i++)
+		snmp_add_null_var(pdu, sys_oids[i], OID_LENGTH(sys_oids[i]));
+	d->step = STEP_SYSTEM;
+	if (send_pdu(d, pdu) < 0)
+		poll_finish(d, "down", "cannot send request");
+}
+
+/* --- collecting rows --- */
+
+static void
+row_free(void *v)
+{
+	struct row *r = v;
+
+	if (r == NULL)
+		return;
+	for (int i = 0; i <= PROBE_MAX_COLUMNS; i++)
+		free(r->cells[i].text);
+	free(r->cells);
+	free(r);
+}
+
+static void
+rows_reset(struct device *d)
+{
+	hashmap_free(d->rows, row_free);
+	d->rows = NULL;
+	for (size_t i = 0; i < d->n_order; i++)
+		free(d->row_order[i]);
+	d->n_order = 0;
+}
+
+static struct row *
+row_get(struct device *d, const char *index)
+{
+	struct row *r;
+
+	if (d->rows == NULL)
+		d->rows = hashmap_new(64);
+	r = hashmap_get(d->rows, index);
+	if (r != NULL)
+		return r;
+	if (hashmap_count(d->rows) >= (size_t)d->p->conf->poll_max_rows)
+		return NULL;
+	r = xcalloc(1, sizeof(*r));
+	r->cells = xcalloc(PROBE_MAX_COLUMNS + 1, sizeof(*r->cells));
+	nocd_strlcpy(r->index, index, sizeof(r->index));
+	hashmap_put(d->rows, index, r);
+	if (d->n_order == d->cap_order) {
+		d->cap_order = d->cap_order ? d->cap_order * 2 : 64;
+		d->row_order = xreallocarray(d->row_order, d->cap_order, sizeof(char *));
+	}
+	d->row_order[d->n_order++] = xstrdup(index);
+	return r;
+}
+
+static void
+cell_set(struct device *d, struct cell *c, const netsnmp_variable_list *v)
+{
+	char buf[1024];
+
+	free(c->text);
+	memset(c, 0, sizeof(*c));
+	c->asn_type = v->type;
+	switch (v->type) {
+	case ASN_INTEGER:
+		c->u = (uint64_t)(int64_t)*v->val.integer;
+		break;
+	case ASN_COUNTER:
+	case ASN_GAUGE:
+	case ASN_TIMETICKS:
+	case ASN_UINTEGER:
+		c->u = (uint64_t)(uint32_t)*v->val.integer;
+		break;
+	case ASN_COUNTER64:
+		c->u = ((uint64_t)v->val.counter64->high << 32) | v->val.counter64->low;
+		break;
+	case ASN_OCTET_STR: {
+		size_t n = v->val_len < sizeof(buf) - 1 ? v->val_len : sizeof(buf) - 1;
+
+		memcpy(buf, v->val.string, n);
+		buf[n] = '\0';
+		/* a NUL inside ends it: device strings go to text columns only */
+		c->text = xstrdup(buf);
+		break;
+	}
+	case ASN_OBJECT_ID: {
+		uint32_t sub[PROBE_OID_MAX];
+		size_t n = v->val_len / sizeof(oid);
+
+		if (n > PROBE_OID_MAX)
+			n = PROBE_OID_MAX;
+		for (size_t i = 0; i < n; i++)
+			sub[i] = (uint32_t)v->val.objid[i];
+		if (oid_format(sub, n, buf, sizeof(buf)) == 0)
+			c->text = xstrdup(buf);
+		break;
+	}
+	case ASN_IPADDRESS:
+		if (v->val_len == 4) {
+			snprintf(buf, sizeof(buf), "%u.%u.%u.%u", v->val.string[0],
+			    v->val.string[1], v->val.string[2], v->val.string[3]);
+			c->text = xstrdup(buf);
+		}
+		break;
+	case SNMP_NOSUCHOBJECT:
+	case SNMP_NOSUCHINSTANCE:
+	case SNMP_ENDOFMIBVIEW:
+		return;
+	default:
+		d->bad_values++;
+		return;
+	}
+	c->present = 1;
+}
+
+/* Index suffix of `name` below `base`, as "1.2.3". */
+static int
+index_of(const oid *name, size_t len, const struct probe_oid *base, char *buf, size_t buflen)
+{
+	uint32_t sub[PROBE_OID_MAX];
+	size_t n;
+
+	if (len <= base->len)
+		return -1;
+	for (size_t i = 0; i < base->len; i++)
+		if (name[i] != base->sub[i])
+			return -1;
+	n = len - base->len;
+	if (n > PROBE_OID_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		sub[i] = (uint32_t)name[base->len + i];
+	return oid_format(sub, n, buf, buflen);
+}
+
+/* --- probes --- */
+
+static const struct probe *
+current_probe(const struct device *d)
+{
+	return &d->p->probes->v[d->probe_idx];
+}
+
+static const struct probe_oid *
+column_oid(const struct device *d, int col)
+{
+	const struct probe *pr = current_probe(d);
+	int alt = d->alt_choice[d->probe_idx][col];
+
+	if (col == pr->n_cols)
+		return &pr->label[alt < pr->n_label ? alt : 0];
+	return &pr->cols[col].alts[alt < pr->cols[col].n_alts ? alt : 0];
+}
+
+static int
+column_polled(const struct probe *pr, int col)
+{
+	if (col == pr->n_cols)
+		return pr->n_label > 0;
+	return pr->cols[col].type != COL_DERIVED;
+}
+
+static void
+walk_start(struct device *d)
+{
+	const struct probe *pr = current_probe(d);
+
+	d->walk_ncols = pr->n_cols + 1;
+	for (int c = 0; c < d->walk_ncols; c++) {
+		struct walk_col *w = &d->walk[c];
+
+		memset(w, 0, sizeof(*w));
+		if (!column_polled(pr, c)) {
+			w->done = 1;
+			continue;
+		}
+		w->base = *column_oid(d, c);
+		for (size_t i = 0; i < w->base.len; i++)
+			w->cur[i] = w->base.sub[i];
+		w->curlen = w->base.len;
+	}
+}
+
+static void
+send_walk(struct device *d)
+{
+	int v1 = d->conf.version == SNMP_V1;
+	netsnmp_pdu *pdu = snmp_pdu_create(v1 ? SNMP_MSG_GETNEXT : SNMP_MSG_GETBULK);
+	int active = 0;
+
+	for (int c = 0; c < d->walk_ncols; c++) {
+		if (d->walk[c].done)
+			continue;
+		snmp_add_null_var(pdu, d->walk[c].cur, d->walk[c].curlen);
+		active++;
+	}
+	if (!v1) {
+		int reps = MAX_VARBINDS_PER_PDU / active;
+
+		if (reps > d->reps)
+			reps = d->reps;
+		pdu->non_repeaters = 0;
+		pdu->max_repetitions = reps < 1 ? 1 : reps;
+	}
+	if (send_pdu(d, pdu) < 0)
+		poll_finish(d, "down", "cannot send request");
+}
+
+static void
+send_scalars(struct device *d)
+{
+	const struct probe *pr = current_probe(d);
+	netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GET);
+	int n = 0;
+
+	for (int c = 0; c < pr->n_cols; c++) {
+		const struct probe_oid *o;
+		oid name[MAX_OID_LEN];
+
+		if (!column_polled(pr, c))
+			continue;
+		o = column_oid(d, c);
+		for (size_t i = 0; i < o->len; i++)
+			name[i] = o->sub[i];
+		snmp_add_null_var(pdu, name, o->len);
+		n++;
+	}
+	if (n == 0) {
+		snmp_free_pdu(pdu);
+		device_step(d);
+		return;
+	}
+	if (send_pdu(d, pdu) < 0)
+		poll_finish(d, "down", "cannot send request");
+}
+
+static void
+start_probe(struct device *d)
+{
+	const struct probe *pr = current_probe(d);
+
+	rows_reset(d);
+	d->tried_fallback = 0;
+	d->probe_error[0] = '\0';
+	d->step = STEP_PROBE;
+	if (pr->kind == PROBE_TABLE) {
+		walk_start(d);
+		send_walk(d);
+	} else {
+		send_scalars(d);
+	}
+}
+
+/* A device that lacks the preferred OID of a column falls back to the next one. */
+static int
+choose_fallbacks(struct device *d)
+{
+	const struct probe *pr = current_probe(d);
+	int changed = 0;
+
+	if (d->tried_fallback)
+		return 0;
+	for (int c = 0; c <= pr->n_cols; c++) {
+		int nalts = c == pr->n_cols ? pr->n_label : pr->cols[c].n_alts;
+		int has = 0;
+
+		if (!column_polled(pr, c))
+			continue;
+		if (pr->kind == PROBE_TABLE) {
+			has = d->walk[c].rows > 0;
+		} else {
+			for (size_t r = 0; r < d->n_order && !has; r++) {
+				struct row *row = hashmap_get(d->rows, d->row_order[r]);
+
+				has = row && row->cells[c].present;
+			}
+		}
+		if (!has && d->alt_choice[d->probe_idx][c] + 1 < nalts) {
+			d->alt_choice[d->probe_idx][c]++;
+			changed = 1;
+		}
+	}
+	d->tried_fallback = 1;
+	return changed;
+}
+
+static double
+cell_number(struct device *d, const struct probe_column *col, const struct cell *c, double scale)
+{
+	double v;
+
+	if (!c->present)
+		return NAN;
+	switch (c->asn_type) {
+	case ASN_INTEGER:
+		v = (double)(int64_t)c->u;
+		break;
+	case ASN_COUNTER:
+	case ASN_GAUGE:
+	case ASN_TIMETICKS:
+	case ASN_UINTEGER:
+	case ASN_COUNTER64:
+		v = (double)c->u;
+		break;
+	default:
+		d->bad_values++;
+		return NAN;
+	}
+	v *= scale;
+	if ((!isnan(col->min) && v < col->min) || (!isnan(col->max) && v > col->max)) {
+		d->bad_values++;
+		return NAN;
+	}
+	return v;
+}
+
+static struct inst_state *
+inst_get(struct device *d, const char *index)
+{
+	char key[128];
+	struct inst_state *st;
+
+	snprintf(key, sizeof(key), "%s|%s", current_probe(d)->name, index);
+	st = hashmap_get(d->inst, key);
+	if (st == NULL) {
+		st = xcalloc(1, sizeof(*st));
+		hashmap_put(d->inst, key, st);
+	}
+	st->seen_cycle = d->cycle;
+	return st;
+}
+
+static double
+counter_value(struct device *d, const struct probe_column *col, int ci, const struct cell *c,
+    struct inst_state *st, const double *vals)
+{
+	double scale = col->alts[d->alt_choice[d->probe_idx][ci]].scale, rate, max_rate = 0;
+	int width;
+	enum counter_result r;
+
+	if (!c->present)
+		return NAN;
+	if (c->asn_type == ASN_COUNTER64)
+		width = 64;
+	else if (c->asn_type == ASN_COUNTER || c->asn_type == ASN_GAUGE ||
+	    c->asn_type == ASN_UINTEGER)
+		width = 32;
+	else {
+		d->bad_values++;
+		return NAN;
+	}
+	if (col->max_rate_col >= 0 && !isnan(vals[col->max_rate_col]) &&
+	    vals[col->max_rate_col] > 0 && scale > 0)
+		max_rate = vals[col->max_rate_col] / scale;
+	if (d->counters_reset)
+		counter_invalidate(&st->cs[ci]);
+	r = counter_update(&st->cs[ci], c->u, width, d->cycle_time, max_rate, &rate);
+	if (r == COUNTER_OK || r == COUNTER_WRAP)
+		return rate * scale;
+	if (r == COUNTER_IMPLAUSIBLE || r == COUNTER_RESET)
+		log_debug("%s: %s.%s: %s", d->conf.name, current_probe(d)->name, col->name,
+		    counter_result_str(r));
+	return NAN;
+}
+
+static double
+derive(const struct probe_column *col, const double *vals)
+{
+	double a = vals[col->derive_a], b = vals[col->derive_b];
+
+	switch (col->derive) {
+	case DERIVE_PERCENT:
+		return b > 0 ? a / b * 100.0 : NAN;
+	case DERIVE_PRODUCT:
+		return a * b;
+	case DERIVE_DIFF:
+		return a - b;
+	default:
+		return NAN;
+	}
+}
+
+static void
+row_to_sample(struct device *d, const struct row *row)
+{
+	const struct probe *pr = current_probe(d);
+	struct inst_state *st = inst_get(d, row->index);
+	double vals[PROBE_MAX_COLUMNS];
+	struct sample_row *sr;
+	size_t nv = 0;
+	int disc = probe_column_index(pr, "discontinuity");
+
+	/* ifCounterDiscontinuityTime moved: the counters' history is void */
+	if (disc >= 0 && row->cells[disc].present) {
+		if (st->have_discontinuity && st->discontinuity != row->cells[disc].u)
+			for (int c = 0; c < pr->n_cols; c++)
+				counter_invalidate(&st->cs[c]);
+		st->discontinuity = row->cells[disc].u;
+		st->have_discontinuity = 1;
+	}
+	for (int c = 0; c < pr->n_cols; c++) {
+		const struct probe_column *col = &pr->cols[c];
+		double scale = col->n_alts ? col->alts[d->alt_choice[d->probe_idx][c]].scale : 1;
+
+		switch (col->type) {
+		case COL_GAUGE:
+		case COL_STATE:
+			vals[c] = cell_number(d, col, &row->cells[c], scale);
+			break;
+		case COL_COUNTER:
+			vals[c] = counter_value(d, col, c, &row->cells[c], st, vals);
+			break;
+		case COL_DERIVED:
+			vals[c] = derive(col, vals);
+			break;
+		default:
+			vals[c] = NAN;
+		}
+	}
+	sr = poll_result_add_row(d->res, pr->name, pr->kind == PROBE_TABLE ? row->index : "_",
+	    row->cells[pr->n_cols].text, (size_t)pr->n_cols);
+	for (int c = 0; c < pr->n_cols; c++) {
+		const struct probe_column *col = &pr->cols[c];
+		struct sample_value *sv = &sr->values[nv];
+
+		if (col->type == COL_TEXT && !row->cells[c].present)
+			continue;
+		nocd_strlcpy(sv->metric, col->name, sizeof(sv->metric));
+		nocd_strlcpy(sv->unit, col->unit, sizeof(sv->unit));
+		sv->value = vals[c];
+		sv->rrd = col->rrd;
+		if (col->type == COL_TEXT)
+			sv->text = xstrdup(row->cells[c].text ? row->cells[c].text : "");
+		nv++;
+	}
+	sr->n_values = nv;
+}
+
+static void
+finish_probe(struct device *d)
+{
+	const struct probe *pr = current_probe(d);
+
+	if (choose_fallbacks(d)) {
+		/* read the columns again with their fallback OIDs, keeping rows */
+		if (pr->kind == PROBE_TABLE) {
+			walk_start(d);
+			for (int c = 0; c < d->walk_ncols; c++) {
+				struct walk_col *w = &d->walk[c];
+				int alt = d->alt_choice[d->probe_idx][c];
+
+				if (!column_polled(pr, c) || alt == 0 || w->done)
+					continue;
+			}
+			/* columns that already answered need no second walk */
+			for (int c = 0; c < d->walk_ncols; c++)
+				if (d->alt_choice[d->probe_idx][c] == 0)
+					d->walk[c].done = 1;
+			send_walk(d);
+		} else {
+			send_scalars(d);
+		}
+		return;
+	}
+	if (d->n_order == 0) {
+		d->absent_until[d->probe_idx] = mono_ms() + REDISCOVER_MS;
+		memset(d->alt_choice[d->probe_idx], 0, sizeof(d->alt_choice[0]));
+	} else {
+		for (size_t r = 0; r < d->n_order; r++)
+			row_to_sample(d, hashmap_get(d->rows, d->row_order[r]));
+	}
+	rows_reset(d);
+	d->probe_idx++;
+	device_step(d);
+}
+
+/* --- responses --- */
+
+static int
+walk_response(struct device *d, netsnmp_pdu *pdu)
+{
+	const struct probe *pr = current_probe(d);
+	int active[PROBE_MAX_COLUMNS + 1], na = 0, i = 0;
+	char index[64];
+
+	for (int c = 0; c < d->walk_ncols; c++)
+		if (!d->walk[c].done)
+			active[na++] = c;
+	if (na == 0)
+		return 0;
+	for (netsnmp_variable_list *v = pdu->variables; v; v = v->next_variable, i++) {
+		int c = active[i % na];
+		struct walk_col *w = &d->walk[c];
+		struct row *row;
+
+		d->res->varbinds++;
+		if (w->done)
+			continue;
+		if (v->type == SNMP_ENDOFMIBVIEW || index_of(v->name, v->name_length, &w->base,
+		    index, sizeof(index)) < 0) {
+			w->done = 1;
+			continue;
+		}
+		/* an agent that does not move forward would walk us forever */
+		if (snmp_oid_compare(v->name, v->name_length, w->cur, w->curlen) <= 0) {
+			d->bad_responses++;
+			snprintf(d->probe_error, sizeof(d->probe_error),
+			    "%s: agent returned OIDs out of order", pr->name);
+			w->done = 1;
+			continue;
+		}
+		memcpy(w->cur, v->name, v->name_length * sizeof(oid));
+		w->curlen = v->name_length;
+		row = row_get(d, index);
+		if (row == NULL) {
+			snprintf(d->probe_error, sizeof(d->probe_error),
+			    "%s: table larger than poll.max_rows (%d)", pr->name,
+			    d->p->conf->poll_max_rows);
+			return -1;
+		}
+		cell_set(d, &row->cells[c], v);
+		w->rows++;
+	}
+	for (int c = 0; c < d->walk_ncols; c++)
+		if (!d->walk[c].done)
+			return 1;
+	return 0;
+}
+
+static void
+scalar_response(struct device *d, netsnmp_pdu *pdu)
+{
+	const struct probe *pr = current_probe(d);
+	struct row *row = row_get(d, "_");
+	netsnmp_variable_list *v = pdu->variables;
+
+	for (int c = 0; c < pr->n_cols && v; c++) {
+		if (!column_polled(pr, c))
+			continue;
+		d->res->varbinds++;
+		cell_set(d, &row->cells[c], v);
+		v = v->next_variable;
+	}
+	/* no column answered: as if the probe found no row */
+	for (int c = 0; c < pr->n_cols; c++)
+		if (row->cells[c].present)
+			return;
+	rows_reset(d);
+}
+
+static char *
+var_text(const netsnmp_variable_list *v)
+{
+	struct cell c = { 0 };
+	struct device dummy;
+
+	memset(&dummy, 0, sizeof(dummy));
+	cell_set(&dummy, &c, v);
+	return c.text;
+}
+
+static void
+system_response(struct device *d, netsnmp_pdu *pdu)
+{
+	struct poll_result *r = d->res;
+	int i = 0;
+
+	for (netsnmp_variable_list *v = pdu->variables; v && i < F_COUNT; v = v->next_variable, i++) {
+		r->varbinds++;
+		if (v->type == SNMP_NOSUCHOBJECT || v->type == SNMP_NOSUCHINSTANCE ||
+		    v->type == SNMP_ENDOFMIBVIEW)
+			continue;
+		switch (i) {
+		case F_UPTIME:
+			if (v->type != ASN_TIMETICKS) {
+				d->bad_values++;
+				break;
+			}
+			r->sys_uptime = (uint32_t)*v->val.integer;
+			r->have_uptime = 1;
+			break;
+		case F_DESCR: r->sys_descr = var_text(v); break;
+		case F_OBJECTID: r->sys_object_id = var_text(v); break;
+		case F_CONTACT: r->sys_contact = var_text(v); break;
+		case F_NAME: r->sys_name = var_text(v); break;
+		case F_LOCATION: r->sys_location = var_text(v); break;
+		}
+	}
+	if (r->have_uptime) {
+		double elapsed = d->cycle_time - d->last_uptime_time;
+
+		d->counters_reset = d->have_uptime &&
+		    uptime_restarted(d->last_uptime, r->sys_uptime, elapsed);
+		if (d->counters_reset)
+			log_info("%s: agent restarted (sysUpTime went back): no rates this poll",
+			    d->conf.name);
+		d->last_uptime = r->sys_uptime;
+		d->last_uptime_time = d->cycle_time;
+		d->have_uptime = 1;
+	}
+	if (r->sys_object_id) {
+		const char *vendor = vendor_lookup(d->p->vendors,
+		    vendor_enterprise_of(r->sys_object_id));
+
+		if (vendor)
+			r->vendor = xstrdup(vendor);
+	}
+	d->probe_idx = 0;
+	device_step(d);
+}
+
+static const char *
+error_reason(struct device *d, int op, netsnmp_pdu *pdu, char *buf, size_t len)
+{
+	if (op == NETSNMP_CALLBACK_OP_TIMED_OUT) {
+		snprintf(buf, len, "timeout (no response after %d tries of %d ms)",
+		    d->retries + 1, d->timeout_ms);
+		return buf;
+	}
+	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || pdu == NULL)
+		return "connection error";
+	if (pdu->command == SNMP_MSG_REPORT)
+		return snmpsess_report_reason(pdu);
+	snprintf(buf, len, "agent error: %s", snmp_errstring(pdu->errstat));
+	return buf;
+}
+
+static void
+handle_error_status(struct device *d, netsnmp_pdu *pdu)
+{
+	/* A v1 agent refuses a whole GET for one missing OID: drop it, ask again. */
+	if (pdu->errstat == SNMP_ERR_NOSUCHNAME && d->step == STEP_PROBE) {
+		if (current_probe(d)->kind == PROBE_TABLE) {
+			for (int c = 0; c < d->walk_ncols; c++)
+				d->walk[c].done = 1;
+			finish_probe(d);
+		} else {
+			rows_reset(d);
+			finish_probe(d);
+		}
+		return;
+	}
+	if (pdu->errstat == SNMP_ERR_TOOBIG && d->step == STEP_PROBE && d->reps > 1) {
+		d->reps /= 2;
+		send_walk(d);
+		return;
+	}
+	if (d->step == STEP_SYSTEM && pdu->errstat == SNMP_ERR_NOSUCHNAME) {
+		d->probe_idx = 0;
+		device_step(d);
+		return;
+	}
+	d->bad_responses++;
+	snprintf(d->probe_error, sizeof(d->probe_error), "agent error: %s",
+	    snmp_errstring(pdu->errstat));
+	d->probe_idx++;
+	device_step(d);
+}
+
+static int
+response_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, void *magic)
+{
+	struct device *d = magic;
+	char buf[160], err[160];
+
+	if (d->step == STEP_IDLE)	/* late answer to a poll already given up */
+		return 1;
+	if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE)
+		d->p->stats.pdus_received++;
+	else if (op == NETSNMP_CALLBACK_OP_TIMED_OUT)
+		d->p->stats.timeouts++;
+	if (d->step == STEP_DISCOVER) {
+		if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu->command == SNMP_MSG_REPORT &&
+		    snmpsess_discovery_done(d->sess, pdu, err, sizeof(err)) == 0) {
+			send_system(d);
+		} else {
+			poll_finish(d, "down", op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE ?
+			    "unknown engine ID (discovery failed)" :
+			    error_reason(d, op, pdu, buf, sizeof(buf)));
+		}
+		return 1;
+	}
+	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || pdu->command == SNMP_MSG_REPORT) {
+		poll_finish(d, "down", error_reason(d, op, pdu, buf, sizeof(buf)));
+		return 1;
+	}
+	if (pdu->errstat != SNMP_ERR_NOERROR) {
+		handle_error_status(d, pdu);
+		return 1;
+	}
+	if (d->step == STEP_SYSTEM) {
+		system_response(d, pdu);
+	} else if (current_probe(d)->kind == PROBE_TABLE) {
+		int more = walk_response(d, pdu);
+
+		if (more > 0)
+			send_walk(d);
+		else if (more == 0)
+			finish_probe(d);
+		else {
+			rows_reset(d);
+			d->bad_responses++;
+			d->probe_idx++;
+			device_step(d);
+		}
+	} else {
+		scalar_response(d, pdu);
+		finish_probe(d);
+	}
+	return 1;
+}
+
+/* --- the chain --- */
+
+static int
+probe_applies(const struct device *d, size_t idx, int64_t now)
+{
+	return d->absent_until[idx < 64 ? idx : 63] <= now;
+}
+
+static void
+device_step(struct device *d)
+{
+	const struct probe_set *ps = d->p->probes;
+	int64_t now = mono_ms();
+
+	while (d->probe_idx < ps->n && d->probe_idx < 64 && !probe_applies(d, d->probe_idx, now))
+		d->probe_idx++;
+	if (d->probe_idx >= ps->n || d->probe_idx >= 64) {
+		if (d->probe_error[0])
+			poll_finish(d, "up", d->probe_error);
+		else if (d->bad_values)
+			poll_finish(d, "up", "some values were of the wrong type or out of range");
+		else
+			poll_finish(d, "up", "");
+		return;
+	}
+	start_probe(d);
+}
+
+static int
+prune_inst(const char *key, void *value, void *arg)
+{
+	const struct inst_state *st = value;
+	unsigned cycle = *(unsigned *)arg;
+
+	return cycle - st->seen_cycle > 10;	/* gone for ten polls: forget it */
+}
+
+static void schedule(struct device *d, int64_t at);
+
+static void
+poll_finish(struct device *d, const char *status, const char *reason)
+{
+	struct poller *p = d->p;
+	struct poll_result *r = d->res;
+
+	if (d->step == STEP_IDLE)
+		return;
+	d->step = STEP_IDLE;
+	d->busy = 0;
+	busy_remove(p, d);
+	rows_reset(d);
+	d->counters_reset = 0;
+	r->ok = strcmp(status, "up") == 0;
+	nocd_strlcpy(r->status, status, sizeof(r->status));
+	nocd_strlcpy(r->reason, reason, sizeof(r->reason));
+	r->duration_ms = (double)(mono_ms() - d->started);
+	p->stats.varbinds += r->varbinds;
+	if (r->ok)
+		p->stats.polls_ok++;
+	else
+		p->stats.polls_failed++;
+	if (strcmp(d->last_status, status) != 0) {
+		if (r->ok)
+			log_info("%s: up%s%s", d->conf.name, reason[0] ? ": " : "", reason);
+		else
+			log_warnx("%s: down: %s", d->conf.name, reason);
+		nocd_strlcpy(d->last_status, status, sizeof(d->last_status));
+	}
+	if (d->bad_values || d->bad_responses)
+		log_limited(&p->rl, LOG_LVL_WARN, "%s: %u bad values, %u bad responses",
+		    d->conf.name, d->bad_values, d->bad_responses);
+	p->stats.bad_responses += d->bad_responses;
+	d->res = NULL;
+	store_submit(r);
+	if (d->cycle % 16 == 0)
+		hashmap_foreach(d->inst, prune_inst, &d->cycle, free);
+}
+
+static void
+poll_start(void *arg)
+{
+	struct device *d = arg;
+	struct poller *p = d->p;
+	int64_t now = mono_ms();
+
+	d->timer = NULL;
+	/* fixed cadence: the next poll is due one interval after this one was */
+	d->next_poll += d->interval_ms;
+	if (d->next_poll <= now)
+		d->next_poll = now + d->interval_ms;
+	schedule(d, d->next_poll);
+	if (d->busy) {
+		log_limited(&p->rl, LOG_LVL_WARN, "%s: previous poll still running, skipped",
+		    d->conf.name);
+		return;
+	}
+	d->busy = 1;
+	d->started = now;
+	d->cycle_time = wall_time();
+	d->cycle++;
+	d->probe_idx = 0;
+	d->bad_values = d->bad_responses = 0;
+	d->probe_error[0] = '\0';
+	d->reps = p->conf->poll_max_repetitions;
+	d->res = poll_result_new(d->conf.name);
+	d->res->when = (time_t)d->cycle_time;
+	p->stats.polls_started++;
+	busy_add(p, d);
+	if (snmpsess_needs_discovery(d->sess)) {
+		d->step = STEP_DISCOVER;
+		if (send_pdu(d, snmpsess_discovery_pdu()) < 0)
+			poll_finish(d, "down", "cannot send engine discovery");
+		return;
+	}
+	send_system(d);
+}
+
+static void
+schedule(struct device *d, int64_t at)
+{
+	if (d->timer)
+		evloop_timer_cancel(d->p->loop, d->timer);
+	d->timer = evloop_timer_at(d->p->loop, at, poll_start, d);
+}
+
+/* --- devices --- */
+
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static void
+device_close(struct device *d)
+{
+	struct poller *p = d->p;
+
+	if (d->timer)
+		evloop_timer_cancel(p->loop, d->timer);
+	d->timer = NULL;
+	if (d->busy)
+		busy_remove(p, d);
+	d->step = STEP_IDLE;
+	if (d->fd >= 0)
+		evloop_del_fd(p->loop, d->fd);
+	snmpsess_close(d->sess);
+	d->sess = NULL;
+	poll_result_free(d->res);
+	d->res = NULL;
+	rows_reset(d);
+}
+
+static void
+device_free(void *v)
+{
+	struct device *d = v;
+
+	device_close(d);
+	free(d->row_order);
+	hashmap_free(d->inst, free);
+	explicit_bzero(&d->conf, sizeof(d->conf));
+	free(d);
+}
+
+static int
+device_open(struct device *d)
+{
+	struct poller *p = d->p;
+	char err[256];
+
+	d->timeout_ms = conf_device_timeout_ms(p->conf, &d->conf);
+	d->retries = conf_device_retries(p->conf, &d->conf);
+	d->interval_ms = conf_device_interval(p->conf, &d->conf) * 1000;
+	d->sess = snmpsess_open(&d->conf, d->timeout_ms, d->retries, response_cb, d,
+	    err, sizeof(err));
+	if (d->sess == NULL) {
+		log_warnx("%s: %s", d->conf.name, err);
+		return -1;
+	}
+	d->fd = snmpsess_fd(d->sess);
+	if (evloop_add_fd(p->loop, d->fd, EPOLLIN, device_readable, d) < 0) {
+		snmpsess_close(d->sess);
+		d->sess = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+poller_add_device(struct poller *p, const struct device_conf *conf)
+{
+	struct device *d = hashmap_get(p->devices, conf->name);
+	int64_t spread;
+
+	if (d != NULL) {
+		if (memcmp(&d->conf, conf, sizeof(*conf)) == 0)
+			return 0;
+		/* new settings: new session, same history */
+		device_close(d);
+		d->conf = *conf;
+	} else {
+		d = xcalloc(1, sizeof(*d));
+		d->conf = *conf;
+		d->p = p;
+		d->inst = hashmap_new(64);
+		hashmap_put(p->devices, conf->name, d);
+	}
+	d->fd = -1;
+	if (device_open(d) < 0) {
+		hashmap_remove(p->devices, conf->name);
+		device_free(d);
+		return -1;
+	}
+	/* spread the first polls so that a thousand devices do not start at once */
+	spread = d->interval_ms < FIRST_POLL_SPREAD_MS ? d->interval_ms : FIRST_POLL_SPREAD_MS;
+	d->next_poll = mono_ms() + (spread > 0 ? name_hash(conf->name) % (uint32_t)spread : 0);
+	schedule(d, d->next_poll);
+	return 0;
+}
+
+int
+poller_remove_device(struct poller *p, const char *name)
+{
+	struct device *d = hashmap_remove(p->devices, name);
+
+	if (d == NULL)
+		return -1;
+	device_free(d);
+	return 0;
+}
+
+int
+poller_has_device(const struct poller *p, const char *name)
+{
+	return hashmap_get(p->devices, name) != NULL;
+}
+
+const struct device_conf *
+poller_device_conf(const struct poller *p, const char *name)
+{
+	const struct device *d = hashmap_get(p->devices, name);
+
+	return d ? &d->conf : NULL;
+}
+
+size_t
+poller_device_count(const struct poller *p)
+{
+	return hashmap_count(p->devices);
+}
+
+int
+poller_poll_now(struct poller *p, const char *name)
+{
+	struct device *d = hashmap_get(p->devices, name);
+
+	if (d == NULL)
+		return -1;
+	if (!d->busy) {
+		d->next_poll = mono_ms() - d->interval_ms;
+		schedule(d, mono_ms());
+	}
+	return 0;
+}
+
+struct reconf_ctx {
+	const struct nocd_conf *conf;
+	struct poller *p;
+	char **gone;
+	size_t n_gone;
+};
+
+static int
+collect_gone(const char *key, void *value, void *arg)
+{
+	struct reconf_ctx *ctx = arg;
+	struct device *d = value;
+
+	if (d->conf.line == 0)		/* added at run time: not the file's business */
+		return 0;
+	for (size_t i = 0; i < ctx->conf->n_devices; i++)
+		if (strcmp(ctx->conf->devices[i].name, key) == 0)
+			return 0;
+	ctx->gone = xreallocarray(ctx->gone, ctx->n_gone + 1, sizeof(char *));
+	ctx->gone[ctx->n_gone++] = xstrdup(key);
+	return 0;
+}
+
+static int
+reset_probe_state(const char *key, void *value, void *arg)
+{
+	struct device *d = value;
+
+	if (d->busy) {
+		busy_remove(d->p, d);
+		d->busy = 0;
+		d->step = STEP_IDLE;
+		poll_result_free(d->res);
+		d->res = NULL;
+		rows_reset(d);
+	}
+	memset(d->alt_choice, 0, sizeof(d->alt_choice));
+	memset(d->absent_until, 0, sizeof(d->absent_until));
+	return 0;
+}
+
+int
+poller_reconfigure(struct poller *p, const struct nocd_conf *conf, const struct probe_set *probes)
+{
+	struct reconf_ctx ctx = { conf, p, NULL, 0 };
+	int rc = 0;
+
+	hashmap_foreach(p->devices, collect_gone, &ctx, NULL);
+	for (size_t i = 0; i < ctx.n_gone; i++) {
+		log_info("%s: removed from the configuration", ctx.gone[i]);
+		poller_remove_device(p, ctx.gone[i]);
+		free(ctx.gone[i]);
+	}
+	free(ctx.gone);
+	p->conf = conf;
+	if (probes != p->probes) {
+		/* probe indexes change: running polls are dropped and every device
+		 * starts its probe choices anew */
+		hashmap_foreach(p->devices, reset_probe_state, p, NULL);
+		p->probes = probes;
+	}
+	for (size_t i = 0; i < conf->n_devices; i++)
+		if (poller_add_device(p, &conf->devices[i]) < 0)
+			rc = -1;
+	return rc;
+}
+
+struct poller *
+poller_new(struct evloop *loop, const struct nocd_conf *conf, const struct probe_set *probes,
+    const struct vendor_catalog *vendors)
+{
+	struct poller *p = xcalloc(1, sizeof(*p));
+	struct log_ratelimit rl = LOG_RATELIMIT_INIT(10, 20);
+
+	p->loop = loop;
+	p->conf = conf;
+	p->probes = probes;
+	p->vendors = vendors;
+	p->rl = rl;
+	p->devices = hashmap_new(256);
+	netsnmp_large_fd_set_init(&p->fdset, 4096);
+	p->tick = evloop_timer_at(loop, mono_ms() + TICK_MS, poll_tick, p);
+	return p;
+}
+
+void
+poller_free(struct poller *p)
+{
+	if (p == NULL)
+		return;
+	hashmap_free(p->devices, device_free);
+	evloop_timer_cancel(p->loop, p->tick);
+	netsnmp_large_fd_set_cleanup(&p->fdset);
+	free(p->busy);
+	free(p);
+}
+
+void
+poller_get_stats(const struct poller *p, struct poller_stats *s)
+{
+	*s = p->stats;
+	s->in_flight = p->n_busy;
+}

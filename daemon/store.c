@@ -1,0 +1,318 @@
+#include "config.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "rrdstore.h"
+#include "store.h"
+#include "util.h"
+
+#define QUEUE_MAX 20000		/* poll results waiting; beyond it they are dropped */
+#define BATCH_MAX 500		/* items written in one database transaction */
+
+enum item_kind { ITEM_POLL, ITEM_UPSERT, ITEM_REMOVE, ITEM_SYNC };
+
+struct item {
+	enum item_kind kind;
+	struct item *next;
+	struct poll_result *poll;
+	struct device_conf *devs;	/* ITEM_UPSERT: one; ITEM_SYNC: n */
+	size_t n_devs;
+	char name[NAME_MAX_LEN];
+};
+
+static struct {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct item *head, *tail;
+	size_t queued;
+	int stopping, running;
+	struct store_stats stats;
+	char state_dir[PATH_MAX];
+	char rrdcached[PATH_MAX];
+	unsigned long step;
+} st = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+/* --- poll results --- */
+
+struct poll_result *
+poll_result_new(const char *device)
+{
+	struct poll_result *r = xcalloc(1, sizeof(*r));
+
+	nocd_strlcpy(r->device, device, sizeof(r->device));
+	return r;
+}
+
+struct sample_row *
+poll_result_add_row(struct poll_result *r, const char *group, const char *instance,
+    const char *label, size_t n_values)
+{
+	struct sample_row *row;
+
+	r->rows = xreallocarray(r->rows, r->n_rows + 1, sizeof(*r->rows));
+	row = &r->rows[r->n_rows++];
+	memset(row, 0, sizeof(*row));
+	nocd_strlcpy(row->group, group, sizeof(row->group));
+	nocd_strlcpy(row->instance, instance, sizeof(row->instance));
+	row->label = label ? xstrdup(label) : NULL;
+	row->values = xcalloc(n_values ? n_values : 1, sizeof(*row->values));
+	row->n_values = n_values;
+	return row;
+}
+
+void
+poll_result_free(struct poll_result *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n_rows; i++) {
+		for (size_t k = 0; k < r->rows[i].n_values; k++)
+			free(r->rows[i].values[k].text);
+		free(r->rows[i].values);
+		free(r->rows[i].label);
+	}
+	free(r->rows);
+	free(r->sys_descr);
+	free(r->sys_object_id);
+	free(r->sys_name);
+	free(r->sys_location);
+	free(r->sys_contact);
+	free(r->vendor);
+	free(r->device_class);
+	free(r);
+}
+
+/* --- the queue --- */
+
+static void
+item_free(struct item *it)
+{
+	poll_result_free(it->poll);
+	if (it->devs) {
+		explicit_bzero(it->devs, it->n_devs * sizeof(*it->devs));
+		free(it->devs);
+	}
+	free(it);
+}
+
+static int
+enqueue(struct item *it, int droppable)
+{
+	pthread_mutex_lock(&st.lock);
+	if (!st.running || (droppable && st.queued >= QUEUE_MAX)) {
+		st.stats.dropped++;
+		pthread_mutex_unlock(&st.lock);
+		item_free(it);
+		return -1;
+	}
+	if (st.tail)
+		st.tail->next = it;
+	else
+		st.head = it;
+	st.tail = it;
+	st.queued++;
+	st.stats.submitted++;
+	pthread_cond_signal(&st.cond);
+	pthread_mutex_unlock(&st.lock);
+	return 0;
+}
+
+int
+store_submit(struct poll_result *r)
+{
+	struct item *it = xcalloc(1, sizeof(*it));
+
+	it->kind = ITEM_POLL;
+	it->poll = r;
+	if (enqueue(it, 1) < 0) {
+		static struct log_ratelimit rl = LOG_RATELIMIT_INIT(10, 1);
+
+		log_limited(&rl, LOG_LVL_WARN, "store queue full: poll results dropped");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_device_upsert(const struct device_conf *d, const char *origin)
+{
+	struct item *it = xcalloc(1, sizeof(*it));
+
+	it->kind = ITEM_UPSERT;
+	it->devs = xcalloc(1, sizeof(*it->devs));
+	it->devs[0] = *d;
+	it->n_devs = 1;
+	nocd_strlcpy(it->name, origin, sizeof(it->name));
+	return enqueue(it, 0);
+}
+
+int
+store_device_remove(const char *name)
+{
+	struct item *it = xcalloc(1, sizeof(*it));
+
+	it->kind = ITEM_REMOVE;
+	nocd_strlcpy(it->name, name, sizeof(it->name));
+	return enqueue(it, 0);
+}
+
+int
+store_sync_config(const struct device_conf *devs, size_t n)
+{
+	struct item *it = xcalloc(1, sizeof(*it));
+
+	it->kind = ITEM_SYNC;
+	it->devs = xcalloc(n ? n : 1, sizeof(*devs));
+	if (n)
+		memcpy(it->devs, devs, n * sizeof(*devs));
+	it->n_devs = n;
+	return enqueue(it, 0);
+}
+
+/* --- the writer --- */
+
+static void
+write_rrd(struct rrd_writer *w, const struct poll_result *r)
+{
+	for (size_t i = 0; i < r->n_rows; i++) {
+		const struct sample_row *row = &r->rows[i];
+		const char *ds[RRD_MAX_DS];
+		double vals[RRD_MAX_DS];
+		size_t n = 0;
+
+		for (size_t k = 0; k < row->n_values && n < RRD_MAX_DS; k++) {
+			if (!row->values[k].rrd)
+				continue;
+			ds[n] = row->values[k].metric;
+			vals[n++] = row->values[k].value;
+		}
+		if (n == 0)
+			continue;
+		if (rrd_writer_update(w, r->device, row->group, row->instance, r->when, ds,
+		    vals, n) < 0)
+			st.stats.rrd_errors++;
+	}
+}
+
+static int
+apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it)
+{
+	switch (it->kind) {
+	case ITEM_POLL:
+		if (it->poll->ok)
+			write_rrd(w, it->poll);
+		return db_apply_poll(db, it->poll);
+	case ITEM_UPSERT:
+		return db_device_upsert(db, &it->devs[0], it->name);
+	case ITEM_REMOVE:
+		return db_device_remove(db, it->name);
+	case ITEM_SYNC:
+		for (size_t i = 0; i < it->n_devs; i++)
+			if (db_device_upsert(db, &it->devs[i], "config") < 0)
+				return -1;
+		return db_device_prune_config(db, it->devs, it->n_devs);
+	}
+	return -1;
+}
+
+static void *
+store_main(void *arg)
+{
+	char err[512];
+	sqlite3 *db = db_open_rw(st.state_dir, err, sizeof(err));
+	struct rrd_writer *w = rrd_writer_new(st.state_dir, st.rrdcached, st.step);
+
+	if (db == NULL)
+		log_warnx("store: %s", err);
+	for (;;) {
+		struct item *batch;
+		size_t n = 0;
+
+		pthread_mutex_lock(&st.lock);
+		while (st.head == NULL && !st.stopping)
+			pthread_cond_wait(&st.cond, &st.lock);
+		if (st.head == NULL && st.stopping) {
+			pthread_mutex_unlock(&st.lock);
+			break;
+		}
+		/* take up to BATCH_MAX items: one transaction for all of them */
+		batch = st.head;
+		{
+			struct item *last = batch;
+
+			for (n = 1; n < BATCH_MAX && last->next; n++)
+				last = last->next;
+			st.head = last->next;
+			last->next = NULL;
+			if (st.head == NULL)
+				st.tail = NULL;
+			st.queued -= n;
+		}
+		pthread_mutex_unlock(&st.lock);
+
+		if (db && db_begin(db) < 0)
+			st.stats.db_errors++;
+		while (batch) {
+			struct item *next = batch->next;
+
+			if (db == NULL || apply_item(db, w, batch) < 0)
+				st.stats.db_errors++;
+			else
+				st.stats.written++;
+			item_free(batch);
+			batch = next;
+		}
+		if (db && db_commit(db) < 0) {
+			st.stats.db_errors++;
+			db_rollback(db);
+		}
+	}
+	rrd_writer_free(w);
+	db_close(db);
+	return NULL;
+}
+
+int
+store_start(const struct nocd_conf *conf)
+{
+	nocd_strlcpy(st.state_dir, conf->state_dir, sizeof(st.state_dir));
+	nocd_strlcpy(st.rrdcached, conf->rrdcached, sizeof(st.rrdcached));
+	st.step = (unsigned long)conf->poll_interval;
+	st.stopping = 0;
+	st.running = 1;
+	if (pthread_create(&st.thread, NULL, store_main, NULL) != 0) {
+		st.running = 0;
+		log_warnx("store: cannot start the writer thread");
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_stop(void)
+{
+	if (!st.running)
+		return;
+	pthread_mutex_lock(&st.lock);
+	st.stopping = 1;
+	pthread_cond_signal(&st.cond);
+	pthread_mutex_unlock(&st.lock);
+	pthread_join(st.thread, NULL);
+	st.running = 0;
+}
+
+void
+store_get_stats(struct store_stats *s)
+{
+	pthread_mutex_lock(&st.lock);
+	*s = st.stats;
+	s->queued = st.queued;
+	pthread_mutex_unlock(&st.lock);
+}

@@ -1,0 +1,182 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "util.h"
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		fatal("calloc");
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	void *q;
+
+	if (size && n > SIZE_MAX / size)
+		fatalx("reallocarray: overflow");
+	q = realloc(p, (n * size) != 0 ? n * size : 1);
+	if (q == NULL)
+		fatal("realloc");
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		fatal("strdup");
+	return p;
+}
+
+size_t
+nocd_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size) {
+		size_t n = len >= size ? size - 1 : len;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+int
+copy_string(char *dst, size_t size, const char *src)
+{
+	if (nocd_strlcpy(dst, src, size) >= size)
+		return -1;
+	return 0;
+}
+
+int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double
+wall_time(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void
+iso8601_utc(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static long
+unit_seconds(const char *u)
+{
+	if (*u == '\0' || strcmp(u, "s") == 0)
+		return 1;
+	if (strcmp(u, "min") == 0)
+		return 60;
+	if (strcmp(u, "h") == 0)
+		return 3600;
+	if (strcmp(u, "d") == 0)
+		return 86400;
+	if (strcmp(u, "w") == 0)
+		return 7 * 86400;
+	if (strcmp(u, "m") == 0 || strcmp(u, "mon") == 0)
+		return 30 * 86400;
+	if (strcmp(u, "y") == 0)
+		return 365 * 86400;
+	return -1;
+}
+
+int
+parse_duration(const char *s, long *secs)
+{
+	char *end;
+	long n, unit;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || n < 0)
+		return -1;
+	unit = unit_seconds(end);
+	if (unit < 0 || n > 200L * 365 * 86400 / unit)
+		return -1;
+	*secs = n * unit;
+	return 0;
+}
+
+int
+parse_time_spec(const char *s, time_t now, time_t *out)
+{
+	long secs;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (strcmp(s, "now") == 0) {
+		*out = now;
+		return 0;
+	}
+	if (*s == '-' || *s == '+') {
+		if (parse_duration(s + 1, &secs) < 0)
+			return -1;
+		*out = *s == '-' ? now - secs : now + secs;
+		return 0;
+	}
+	/* a bare number of 9 or more digits is an absolute epoch time */
+	if (strspn(s, "0123456789") == strlen(s) && strlen(s) >= 9) {
+		*out = (time_t)strtoll(s, NULL, 10);
+		return 0;
+	}
+	if (parse_duration(s, &secs) < 0)
+		return -1;
+	*out = now - secs;
+	return 0;
+}
+
+int
+mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* Small helpers every module uses: bounded strings, time, directories. */
+#ifndef NOCD_UTIL_H
+#define NOCD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xcalloc(size_t n, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+
+/* Copy with truncation; always NUL-terminates; returns strlen(src). */
+size_t nocd_strlcpy(char *dst, const char *src, size_t size);
+/* Like nocd_strlcpy but fails (-1) instead of truncating. */
+int copy_string(char *dst, size_t size, const char *src);
+
+int64_t mono_ms(void);                 /* CLOCK_MONOTONIC in milliseconds */
+double wall_time(void);                /* CLOCK_REALTIME in seconds */
+void iso8601_utc(time_t t, char *buf, size_t len);   /* 2026-11-24T06:00:00Z */
+
+/*
+ * Parse a time spec as rrdtool and nocctl users write it: "now", an absolute
+ * epoch ("1700000000"), or a signed offset from now with a unit s/min/h/d/w/m/y
+ * ("-1d", "30d", "-2h"). An unsigned offset counts back from now, as in
+ * "--since 30d". Returns 0 and sets *out, or -1.
+ */
+int parse_time_spec(const char *s, time_t now, time_t *out);
+/* Parse a duration "30d", "1h", "90", into seconds; -1 on error. */
+int parse_duration(const char *s, long *secs);
+
+int mkdir_p(const char *path, mode_t mode);
+
+#endif
