@@ -186,13 +186,14 @@ cmd_stats(void)
 
 	poller_get_stats(ctl.poller, &ps);
 	store_get_stats(&ss);
-	return json_pack("{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+	return json_pack("{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 	    " s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "ok", 1,
 	    "poller", "devices", (json_int_t)poller_device_count(ctl.poller),
 	    "polls_started", (json_int_t)ps.polls_started, "polls_ok", (json_int_t)ps.polls_ok,
 	    "polls_failed", (json_int_t)ps.polls_failed, "pdus_sent", (json_int_t)ps.pdus_sent,
 	    "pdus_received", (json_int_t)ps.pdus_received, "varbinds", (json_int_t)ps.varbinds,
 	    "timeouts", (json_int_t)ps.timeouts, "bad_responses", (json_int_t)ps.bad_responses,
+	    "bad_values", (json_int_t)ps.bad_values,
 	    "send_errors", (json_int_t)ps.send_errors, "in_flight", (json_int_t)ps.in_flight,
 	    "store", "submitted", (json_int_t)ss.submitted, "dropped", (json_int_t)ss.dropped,
 	    "written", (json_int_t)ss.written, "rrd_errors", (json_int_t)ss.rrd_errors,

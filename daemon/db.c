@@ -57,6 +57,7 @@ static const char *const migrations[] = {
 	" sys_location TEXT, sys_contact TEXT, sys_uptime INTEGER,"
 	" vendor TEXT, model TEXT,"
 	" last_poll INTEGER, last_ok INTEGER, poll_ms REAL,"
+	" polls INTEGER NOT NULL DEFAULT 0, polls_failed INTEGER NOT NULL DEFAULT 0,"
 	" created INTEGER NOT NULL);"
 	/* apart, so that no query on devices can return them by accident */
 	"CREATE TABLE device_secrets ("
@@ -125,7 +126,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "  THEN ?1 ELSE status_since END,"
 	    " status = ?2, status_reason = ?3, last_poll = ?1,"
 	    " last_ok = CASE WHEN ?4 THEN ?1 ELSE last_ok END,"
-	    " poll_ms = ?5,"
+	    " poll_ms = ?5, polls = polls + 1,"
+	    " polls_failed = polls_failed + CASE WHEN ?4 THEN 0 ELSE 1 END,"
 	    " sys_descr = coalesce(?6, sys_descr),"
 	    " sys_object_id = coalesce(?7, sys_object_id),"
 	    " sys_name = coalesce(?8, sys_name),"
@@ -1049,7 +1051,7 @@ db_query_device(sqlite3 *db, const char *name, int *found)
 	*found = 1;
 	if (sqlite3_prepare_v2(db, "SELECT id, " DEVICE_COLS ", port, version, parent,"
 	    " origin, sys_uptime, sys_contact, status_since, sys_location, last_ok,"
-	    " poll_ms, forced_class FROM devices WHERE name = ?1", -1, &st, NULL) != SQLITE_OK ||
+	    " poll_ms, polls, polls_failed, forced_class FROM devices WHERE name = ?1", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT) != SQLITE_OK)
 		goto fail;
 	rc = sqlite3_step(st);
@@ -1061,7 +1063,7 @@ db_query_device(sqlite3 *db, const char *name, int *found)
 	if (rc != SQLITE_ROW)
 		goto fail;
 	id = sqlite3_column_int64(st, 0);
-	if ((o = row_json(st, "-" DEVICE_TYPES "isssiststrs")) == NULL ||
+	if ((o = row_json(st, "-" DEVICE_TYPES "isssiststriis")) == NULL ||
 	    (m = query_metrics(db, id)) == NULL)
 		goto fail;
 	if (json_object_set_new(o, "metrics", m) < 0)

@@ -188,7 +188,12 @@ write_pidfile(const char *state_dir)
 {
 	FILE *f;
 
-	snprintf(nocd.pidfile, sizeof(nocd.pidfile), "%s/nocd.pid", state_dir);
+	int n = snprintf(nocd.pidfile, sizeof(nocd.pidfile), "%s/nocd.pid", state_dir);
+
+	if (n < 0 || (size_t)n >= sizeof(nocd.pidfile)) {
+		nocd.pidfile[0] = '\0';
+		return;
+	}
 	f = fopen(nocd.pidfile, "w");
 	if (f == NULL) {
 		log_warn("pid file %s", nocd.pidfile);

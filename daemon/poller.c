@@ -83,6 +83,7 @@ struct device {
 	int timeout_ms, retries, interval_ms;
 	enum dev_step step;
 	int busy;		/* a poll is running */
+	int reqid;		/* the request a response must answer */
 	int64_t deadline;	/* when to let Net-SNMP check for a timeout */
 	struct ev_timer *timer;
 	int64_t next_poll;
@@ -200,8 +201,9 @@ static int
 send_pdu(struct device *d, netsnmp_pdu *pdu)
 {
 	struct poller *p = d->p;
+	int id;
 
-	if (snmp_sess_async_send(d->sess, pdu, response_cb, d) == 0) {
+	if ((id = snmp_sess_async_send(d->sess, pdu, response_cb, d)) == 0) {
 		netsnmp_session *s = snmp_sess_session(d->sess);
 
 		p->stats.send_errors++;
@@ -211,6 +213,7 @@ send_pdu(struct device *d, netsnmp_pdu *pdu)
 		return -1;
 	}
 	p->stats.pdus_sent++;
+	d->reqid = id;
 	d->deadline = mono_ms() + d->timeout_ms;
 	return 0;
 }
@@ -840,10 +843,42 @@ error_reason(struct device *d, int op, netsnmp_pdu *pdu, char *buf, size_t len)
 		    d->retries + 1, d->timeout_ms);
 		return buf;
 	}
-	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || pdu == NULL)
-		return "connection error";
-	if (pdu->command == SNMP_MSG_REPORT)
+	if (pdu != NULL && pdu->command == SNMP_MSG_REPORT)
 		return snmpsess_report_reason(pdu);
+	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || pdu == NULL) {
+		netsnmp_session *s = snmp_sess_session(d->sess);
+		int e = s ? s->s_snmp_errno : 0;
+
+		switch (e) {
+		case SNMPERR_AUTHENTICATION_FAILURE:
+			return "authentication failure (wrong digest)";
+		case SNMPERR_UNKNOWN_USER_NAME:
+			return "unknown user name";
+		case SNMPERR_UNKNOWN_ENG_ID:
+			return "unknown engine ID";
+		case SNMPERR_DECRYPTION_ERR:
+			return "decryption error";
+		case SNMPERR_NOT_IN_TIME_WINDOW:
+			return "not in time window";
+		case SNMPERR_UNSUPPORTED_SEC_LEVEL:
+			return "unsupported security level";
+		case 0:
+			break;
+		default:
+			snprintf(buf, len, "%s error: %s",
+			    op == NETSNMP_CALLBACK_OP_SEC_ERROR ? "security" :
+			    op == NETSNMP_CALLBACK_OP_SEND_FAILED ? "send" : "connection",
+			    snmp_api_errstring(e));
+			return buf;
+		}
+		if (op == NETSNMP_CALLBACK_OP_SEC_ERROR)
+			return "security error";
+		if (s != NULL && s->s_errno != 0) {
+			snprintf(buf, len, "connection error: %s", strerror(s->s_errno));
+			return buf;
+		}
+		return "connection error";
+	}
 	snprintf(buf, len, "agent error: %s", snmp_errstring(pdu->errstat));
 	return buf;
 }
@@ -888,13 +923,40 @@ response_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, void *magi
 
 	if (d->step == STEP_IDLE)	/* late answer to a poll already given up */
 		return 1;
+	/* the library tells that it retries a request, or that a stream connected */
+	if (op == NETSNMP_CALLBACK_OP_RESEND || op == NETSNMP_CALLBACK_OP_CONNECT)
+		return 1;
+	/*
+	 * An answer to an earlier request. The library resends the discovery
+	 * probe by itself once it has learnt the engine ID, and the agent's
+	 * second Report (for the empty user of the probe) can arrive after
+	 * the poll has moved on. A Report about a request whose scoped PDU the
+	 * agent could not read (wrong digest) carries no usable request ID, so
+	 * only Responses are matched by ID.
+	 */
+	if (pdu != NULL && op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE &&
+	    ((pdu->command == SNMP_MSG_RESPONSE && reqid != d->reqid) ||
+	    (pdu->command == SNMP_MSG_REPORT && d->step != STEP_DISCOVER &&
+	    pdu->securityNameLen == 0))) {
+		log_debug("%s: answer to an earlier request ignored", d->conf.name);
+		return 1;
+	}
 	if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE)
 		d->p->stats.pdus_received++;
 	else if (op == NETSNMP_CALLBACK_OP_TIMED_OUT)
 		d->p->stats.timeouts++;
 	if (d->step == STEP_DISCOVER) {
-		if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu->command == SNMP_MSG_REPORT &&
-		    snmpsess_discovery_done(d->sess, pdu, err, sizeof(err)) == 0) {
+		/*
+		 * Any Report answers discovery: agents differ in which counter
+		 * they report to an empty user (unknownEngineID, unknownUserName),
+		 * and the library may hand it over as a security error, having
+		 * already taken the engine ID into the session itself.
+		 */
+		netsnmp_pdu *report = pdu != NULL && pdu->command == SNMP_MSG_REPORT ? pdu : NULL;
+
+		if ((report != NULL || (op != NETSNMP_CALLBACK_OP_TIMED_OUT &&
+		    !snmpsess_needs_discovery(d->sess))) &&
+		    snmpsess_discovery_done(d->sess, report, err, sizeof(err)) == 0) {
 			send_system(d);
 		} else {
 			poll_finish(d, "down", op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE ?
@@ -1005,6 +1067,7 @@ poll_finish(struct device *d, const char *status, const char *reason)
 		log_limited(&p->rl, LOG_LVL_WARN, "%s: %u bad values, %u bad responses",
 		    d->conf.name, d->bad_values, d->bad_responses);
 	p->stats.bad_responses += d->bad_responses;
+	p->stats.bad_values += d->bad_values;
 	d->res = NULL;
 	store_submit(r);
 	if (d->cycle % 16 == 0)

@@ -38,7 +38,7 @@ int poller_poll_now(struct poller *p, const char *name);
 struct poller_stats {
 	uint64_t polls_started, polls_ok, polls_failed;
 	uint64_t pdus_sent, pdus_received, varbinds;
-	uint64_t timeouts, bad_responses, send_errors;
+	uint64_t timeouts, bad_responses, bad_values, send_errors;
 	size_t in_flight;
 };
 void poller_get_stats(const struct poller *p, struct poller_stats *s);

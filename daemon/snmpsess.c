@@ -277,7 +277,8 @@ snmpsess_discovery_done(void *sessp, netsnmp_pdu *report, char *err, size_t errl
 	netsnmp_session *s = snmp_sess_session(sessp);
 
 	if (s->securityEngineIDLen == 0) {
-		if (report->securityEngineIDLen == 0 || report->securityEngineIDLen > 32) {
+		if (report == NULL || report->securityEngineIDLen == 0 ||
+		    report->securityEngineIDLen > 32) {
 			snprintf(err, errlen, "unknown engine ID (discovery gave none)");
 			return -1;
 		}
