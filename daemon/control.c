@@ -158,8 +158,8 @@ cmd_device_remove(json_t *req)
 	if (d->line > 0) {
 		char msg[PATH_MAX + 128];
 
-		snprintf(msg, sizeof(msg), "%s is defined in %s line %d: remove it there",
-		    name, ctl.conf->path, d->line);
+		snprintf(msg, sizeof(msg), "%s:%d: %s is defined in the config file: remove it there",
+		    ctl.conf->path, d->line, name);
 		return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 	}
 	poller_remove_device(ctl.poller, name);

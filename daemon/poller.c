@@ -100,6 +100,7 @@ struct device {
 	size_t n_order, cap_order;
 	int reps;		/* GETBULK max-repetitions, halved on tooBig */
 	unsigned bad_values, bad_responses;
+	char bad_note[96];	/* the first bad value of the poll, for the log */
 	char probe_error[160];
 	/* state across polls */
 	uint8_t alt_choice[64][PROBE_MAX_COLUMNS + 1];	/* per probe, per column: which OID */
@@ -467,7 +468,6 @@ start_probe(struct device *d)
 
 	rows_reset(d);
 	d->tried_fallback = 0;
-	d->probe_error[0] = '\0';
 	d->step = STEP_PROBE;
 	if (pr->kind == PROBE_TABLE) {
 		walk_start(d);
@@ -510,6 +510,15 @@ choose_fallbacks(struct device *d)
 	return changed;
 }
 
+static void
+note_bad(struct device *d, const struct probe_column *col, const char *why)
+{
+	d->bad_values++;
+	if (d->bad_note[0] == '\0')
+		snprintf(d->bad_note, sizeof(d->bad_note), "%s.%s: %s", current_probe(d)->name,
+		    col->name, why);
+}
+
 static double
 cell_number(struct device *d, const struct probe_column *col, const struct cell *c, double scale)
 {
@@ -529,12 +538,12 @@ cell_number(struct device *d, const struct probe_column *col, const struct cell 
 		v = (double)c->u;
 		break;
 	default:
-		d->bad_values++;
+		note_bad(d, col, "wrong type");
 		return NAN;
 	}
 	v *= scale;
 	if ((!isnan(col->min) && v < col->min) || (!isnan(col->max) && v > col->max)) {
-		d->bad_values++;
+		note_bad(d, col, "out of range");
 		return NAN;
 	}
 	return v;
@@ -572,7 +581,7 @@ counter_value(struct device *d, const struct probe_column *col, int ci, const st
 	    c->asn_type == ASN_UINTEGER)
 		width = 32;
 	else {
-		d->bad_values++;
+		note_bad(d, col, "not a counter");
 		return NAN;
 	}
 	if (col->max_rate_col >= 0 && !isnan(vals[col->max_rate_col]) &&
@@ -739,9 +748,10 @@ walk_response(struct device *d, netsnmp_pdu *pdu)
 		w->curlen = v->name_length;
 		row = row_get(d, index);
 		if (row == NULL) {
-			snprintf(d->probe_error, sizeof(d->probe_error),
-			    "%s: table larger than poll.max_rows (%d)", pr->name,
-			    d->p->conf->poll_max_rows);
+			if (d->probe_error[0] == '\0')
+				snprintf(d->probe_error, sizeof(d->probe_error),
+				    "%s: table larger than poll.max_rows (%d): not stored",
+				    pr->name, d->p->conf->poll_max_rows);
 			return -1;
 		}
 		cell_set(d, &row->cells[c], v);
@@ -1064,8 +1074,9 @@ poll_finish(struct device *d, const char *status, const char *reason)
 		nocd_strlcpy(d->last_status, status, sizeof(d->last_status));
 	}
 	if (d->bad_values || d->bad_responses)
-		log_limited(&p->rl, LOG_LVL_WARN, "%s: %u bad values, %u bad responses",
-		    d->conf.name, d->bad_values, d->bad_responses);
+		log_limited(&p->rl, LOG_LVL_WARN, "%s: %u bad values [%s], %u bad responses%s%s",
+		    d->conf.name, d->bad_values, d->bad_note, d->bad_responses,
+		    r->ok && reason[0] ? ": " : "", r->ok ? reason : "");
 	p->stats.bad_responses += d->bad_responses;
 	p->stats.bad_values += d->bad_values;
 	d->res = NULL;
@@ -1098,6 +1109,7 @@ poll_start(void *arg)
 	d->cycle++;
 	d->probe_idx = 0;
 	d->bad_values = d->bad_responses = 0;
+	d->bad_note[0] = '\0';
 	d->probe_error[0] = '\0';
 	d->reps = p->conf->poll_max_repetitions;
 	d->res = poll_result_new(d->conf.name);

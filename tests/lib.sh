@@ -22,10 +22,10 @@ if [ "$(id -u)" = 0 ]; then T_USER=nobody; else T_USER=$(id -un); fi
 
 cleanup() {
 	for p in $T_PIDS; do kill "$p" 2>/dev/null; done
-	for p in $T_PIDS; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -9 "$p" 2>/dev/null
+	for _c_p in $T_PIDS; do
+		_c_i=0
+		while kill -0 "$_c_p" 2>/dev/null && [ $_c_i -lt 50 ]; do sleep 0.1; _c_i=$((_c_i + 1)); done
+		kill -9 "$_c_p" 2>/dev/null
 	done
 	if [ "${KEEP_TEST_DIR:-}" = "" ] && [ $T_FAILED = 0 ]; then rm -rf "$T_DIR"; fi
 }
@@ -56,7 +56,7 @@ finish() {
 }
 
 need() {
-	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"; done
+	for _n_c in "$@"; do command -v "$_n_c" >/dev/null 2>&1 || skip "$_n_c is not installed"; done
 }
 
 # A free UDP/TCP port on 127.0.0.1.
@@ -73,13 +73,12 @@ print(p)'
 
 # wait_for SECONDS COMMAND...: poll every 0.2 s until COMMAND succeeds.
 wait_for() {
-	limit=$1; shift
-	n=$((limit * 5))
-	i=0
-	while [ $i -lt $n ]; do
+	_wf_n=$(($1 * 5)); shift
+	_wf_i=0
+	while [ $_wf_i -lt $_wf_n ]; do
 		if "$@" >/dev/null 2>&1; then return 0; fi
 		sleep 0.2
-		i=$((i + 1))
+		_wf_i=$((_wf_i + 1))
 	done
 	return 1
 }
@@ -173,8 +172,8 @@ start_nocd() {
 
 stop_nocd() {
 	kill "$NOCD_PID" 2>/dev/null
-	i=0
-	while kill -0 "$NOCD_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	_s_i=0
+	while kill -0 "$NOCD_PID" 2>/dev/null && [ $_s_i -lt 100 ]; do sleep 0.1; _s_i=$((_s_i + 1)); done
 	! kill -0 "$NOCD_PID" 2>/dev/null
 }
 

@@ -7,9 +7,10 @@ need snmpd snmpget rrdcached rrdtool python3
 P=$(free_port)
 start_snmpd "$P"
 mkdir -p "$T_DIR/state/rrd" "$T_DIR/journal"
+chown -R "$T_USER" "$T_DIR/state"
 sock="$T_DIR/rrdcached.sock"
 # long write delay: nothing reaches the files unless flushed
-bg rrdcached rrdcached -g -w 3600 -z 1 -l "unix:$sock" -m 0666 -b "$T_DIR/state/rrd" -B \
+bg rrdcached rrdcached -g -w 3600 -f 7200 -z 1 -m 0666 -l "unix:$sock" -b "$T_DIR/state/rrd" -B \
     -p "$T_DIR/rrdcached.pid" -j "$T_DIR/journal"
 RRDC_PID=$LAST_PID
 wait_for 10 test -S "$sock" || die "rrdcached did not start"

@@ -54,7 +54,7 @@ done
 
 check "core switch is Cisco" vendor_is core-switch Cisco
 check "UPS vendor is APC" vendor_is ups "APC"
-check "access switch vendor is HP" sh -c "'$NOCCTL' -c '$conf' devices | grep access-switch | grep -q 'HP\|Hewlett'"
+check "access switch vendor is HP" vendor_is access-switch HP
 
 wait_for 40 has_metric core-switch interface.in_bits
 check "core switch interface rates" has_metric core-switch interface.in_bits
@@ -78,7 +78,7 @@ inmax=$(value_max access-switch interface.in_bits)
 log "access switch: max speed $speedmax, max in_bits $inmax"
 le() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
 check "32-bit wraps never exceed the port speed" le "$inmax" "$speedmax"
-check "no bad responses from good recordings" sh -c "! grep -q 'bad response' '$T_DIR/nocd.log'"
+check "no bad values from the demo recordings" sh -c "! grep -v full-walk '$T_DIR/nocd.log' | grep -q 'bad values'"
 "$NOCCTL" -c "$conf" graph core-switch interface --start -5min -o "$T_DIR/core.png"
 check "graph of the core switch" is_png "$T_DIR/core.png"
 check "nocd stops cleanly" stop_nocd
