@@ -61,10 +61,11 @@ struct row {
 
 /* Per instance and column state that outlives a poll: counters. */
 struct inst_state {
-	struct counter_state cs[PROBE_MAX_COLUMNS];
 	uint64_t discontinuity;
 	int have_discontinuity;
 	unsigned seen_cycle;
+	int n_cs;
+	struct counter_state cs[];	/* one per column of the probe */
 };
 
 struct walk_col {
@@ -93,7 +94,7 @@ struct device {
 	double cycle_time;
 	size_t probe_idx;
 	int tried_fallback;
-	struct walk_col walk[PROBE_MAX_COLUMNS + 1];
+	struct walk_col *walk;	/* PROBE_MAX_COLUMNS + 1 while a poll runs, else NULL */
 	int walk_ncols;
 	struct hashmap *rows;	/* index -> struct row */
 	char **row_order;	/* indexes in the order first seen */
@@ -105,6 +106,7 @@ struct device {
 	/* state across polls */
 	uint8_t alt_choice[64][PROBE_MAX_COLUMNS + 1];	/* per probe, per column: which OID */
 	int64_t absent_until[64];	/* per probe: found nothing, skip until */
+	uint16_t table_rows[64];	/* per probe: rows at the last poll, 0 = unknown */
 	struct hashmap *inst;	/* "probe|index" -> struct inst_state */
 	unsigned cycle;
 	uint32_t last_uptime;
@@ -392,6 +394,9 @@ walk_start(struct device *d)
 {
 	const struct probe *pr = current_probe(d);
 
+	/* the walk state is big (a full OID per column): only polls in flight hold one */
+	if (d->walk == NULL)
+		d->walk = xcalloc(PROBE_MAX_COLUMNS + 1, sizeof(*d->walk));
 	d->walk_ncols = pr->n_cols + 1;
 	for (int c = 0; c < d->walk_ncols; c++) {
 		struct walk_col *w = &d->walk[c];
@@ -423,7 +428,19 @@ send_walk(struct device *d)
 	}
 	if (!v1) {
 		int reps = MAX_VARBINDS_PER_PDU / active;
+		int known = d->probe_idx < 64 ? d->table_rows[d->probe_idx] : 0;
+		int first = 1;
 
+		for (int c = 0; c < d->walk_ncols; c++)
+			if (!d->walk[c].done && d->walk[c].rows > 0)
+				first = 0;
+		/*
+		 * Ask for as many rows as the table had last time, plus one to see
+		 * its end: an agent answers max-repetitions rows per column, and
+		 * what lies past the end of a small table is work for nobody.
+		 */
+		if (first && known > 0 && known + 1 < reps)
+			reps = known + 1;
 		if (reps > d->reps)
 			reps = d->reps;
 		pdu->non_repeaters = 0;
@@ -557,8 +574,13 @@ inst_get(struct device *d, const char *index)
 
 	snprintf(key, sizeof(key), "%s|%s", current_probe(d)->name, index);
 	st = hashmap_get(d->inst, key);
-	if (st == NULL) {
-		st = xcalloc(1, sizeof(*st));
+	/* new, or the probe gained columns in a reload: start afresh */
+	if (st == NULL || st->n_cs < current_probe(d)->n_cols) {
+		int n = current_probe(d)->n_cols;
+
+		free(hashmap_remove(d->inst, key));
+		st = xcalloc(1, sizeof(*st) + (size_t)n * sizeof(st->cs[0]));
+		st->n_cs = n;
 		hashmap_put(d->inst, key, st);
 	}
 	st->seen_cycle = d->cycle;
@@ -676,6 +698,14 @@ finish_probe(struct device *d)
 {
 	const struct probe *pr = current_probe(d);
 
+	if (pr->kind == PROBE_TABLE && d->probe_idx < 64) {
+		unsigned most = 0;
+
+		for (int c = 0; c < d->walk_ncols; c++)
+			if (d->walk[c].rows > most)
+				most = d->walk[c].rows;
+		d->table_rows[d->probe_idx] = most > 65535 ? 65535 : (uint16_t)most;
+	}
 	if (choose_fallbacks(d)) {
 		/* read the columns again with their fallback OIDs, keeping rows */
 		if (pr->kind == PROBE_TABLE) {
@@ -1056,6 +1086,9 @@ poll_finish(struct device *d, const char *status, const char *reason)
 	d->busy = 0;
 	busy_remove(p, d);
 	rows_reset(d);
+	free(d->walk);
+	d->walk = NULL;
+	d->walk_ncols = 0;
 	d->counters_reset = 0;
 	r->ok = strcmp(status, "up") == 0;
 	nocd_strlcpy(r->status, status, sizeof(r->status));

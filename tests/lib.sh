@@ -21,6 +21,11 @@ T_CHECKS=0
 if [ "$(id -u)" = 0 ]; then T_USER=nobody; else T_USER=$(id -un); fi
 
 cleanup() {
+	# what a sanitizer said about any program of the test goes into the test's log
+	for _c_f in "$T_DIR"/*.log; do
+		[ -f "$_c_f" ] && grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|: runtime error: ' "$_c_f" &&
+			{ echo "--- sanitizer report in $_c_f"; cat "$_c_f"; }
+	done
 	for p in $T_PIDS; do kill "$p" 2>/dev/null; done
 	for _c_p in $T_PIDS; do
 		_c_i=0
