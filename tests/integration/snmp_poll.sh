@@ -90,6 +90,7 @@ check "graph SVG" grep -q "<svg" "$T_DIR/cpu.svg"
 check "unknown metric is an error (exit 1)" [ $? = 1 ]
 check "stats answer" sh -c "'$NOCCTL' -c '$conf' stats | grep -q polls_ok"
 
+check "no MIB-loading noise from Net-SNMP" sh -c "! grep -qi 'cannot find module\|mib search path\|cannot adopt' '$T_DIR/nocd.log'"
 check "nocd stops cleanly on SIGTERM" stop_nocd
 check "no crash in the log" sh -c "! grep -qi 'sanitizer\|segfault\|runtime error' '$T_DIR/nocd.log'"
 finish
