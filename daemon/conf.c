@@ -92,37 +92,46 @@ type_ok(const config_setting_t *s, enum ktype t)
 }
 
 /* Every member of a group must be a known key of the right type. */
+static const struct key *
+find_key(const char *name, const struct key *keys, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(name, keys[k].name) == 0)
+			return &keys[k];
+	return NULL;
+}
+
+/* Keys of a group come from `keys`, and from `more` when given (the USM fields). */
 static int
 check_members(struct ctx *c, const config_setting_t *g, const char *where,
-    const struct key *keys, size_t n)
+    const struct key *keys, size_t n, const struct key *more, size_t nmore)
 {
 	int len = config_setting_length(g);
 
 	for (int i = 0; i < len; i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *name = config_setting_name(s);
-		size_t k;
+		const struct key *key = find_key(name, keys, n);
 
-		for (k = 0; k < n; k++)
-			if (strcmp(name, keys[k].name) == 0)
-				break;
-		if (k == n)
+		if (key == NULL && more != NULL)
+			key = find_key(name, more, nmore);
+		if (key == NULL)
 			return fail(c, s, "unknown key '%s%s%s'", where, *where ? "." : "", name);
-		if (!type_ok(s, keys[k].type))
+		if (!type_ok(s, key->type))
 			return fail(c, s, "%s%s%s must be %s", where, *where ? "." : "", name,
-			    type_name(keys[k].type));
-		if (keys[k].type == K_INT) {
+			    type_name(key->type));
+		if (key->type == K_INT) {
 			long long v = config_setting_get_int64(s);
 
-			if (v < keys[k].min || v > keys[k].max)
+			if (v < key->min || v > key->max)
 				return fail(c, s, "%s%s%s must be between %ld and %ld", where,
-				    *where ? "." : "", name, keys[k].min, keys[k].max);
+				    *where ? "." : "", name, key->min, key->max);
 		}
-		if (keys[k].type == K_STRING && keys[k].max > 0 &&
-		    strlen(config_setting_get_string(s)) > (size_t)keys[k].max)
+		if (key->type == K_STRING && key->max > 0 &&
+		    strlen(config_setting_get_string(s)) > (size_t)key->max)
 			return fail(c, s, "%s%s%s is longer than %ld characters", where,
-			    *where ? "." : "", name, keys[k].max);
-		if (keys[k].type == K_STRLIST) {
+			    *where ? "." : "", name, key->max);
+		if (key->type == K_STRLIST) {
 			for (int j = 0; j < config_setting_length(s); j++) {
 				const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
 
@@ -413,9 +422,8 @@ usm_check(const struct usm_user *u, const char *who, char *err, size_t errlen)
 	return 0;
 }
 
+/* The USM fields of a device or a trap user (its name key differs: user or name). */
 static const struct key usm_keys[] = {
-	{ "name", K_STRING, 0, NAME_MAX_LEN - 1 },
-	{ "user", K_STRING, 0, NAME_MAX_LEN - 1 },
 	{ "engine_id", K_STRING, 0, 79 },
 	{ "level", K_STRING, 0, 15 },
 	{ "auth", K_STRING, 0, 15 },
@@ -526,14 +534,8 @@ static const struct key device_keys[] = {
 	{ "interval", K_INT, 1, 86400 },
 	{ "timeout_ms", K_INT, 10, 60000 },
 	{ "retries", K_INT, 0, 10 },
-	/* and the USM fields, checked with usm_keys */
 	{ "user", K_STRING, 0, NAME_MAX_LEN - 1 },
-	{ "engine_id", K_STRING, 0, 79 },
-	{ "level", K_STRING, 0, 15 },
-	{ "auth", K_STRING, 0, 15 },
-	{ "auth_key", K_STRING, 0, SECRET_MAX_LEN - 1 },
-	{ "priv", K_STRING, 0, 15 },
-	{ "priv_key", K_STRING, 0, SECRET_MAX_LEN - 1 },
+	/* and usm_keys */
 };
 
 static int
@@ -547,7 +549,8 @@ read_device(struct ctx *c, const config_setting_t *g, struct device_conf *d)
 	d->line = (int)config_setting_source_line(g);
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
 		return fail(c, g, "each device must be a group { name = ...; address = ...; }");
-	if (check_members(c, g, "devices", device_keys, ARRAY_SIZE(device_keys)) < 0)
+	if (check_members(c, g, "devices", device_keys, ARRAY_SIZE(device_keys), usm_keys,
+	    ARRAY_SIZE(usm_keys)) < 0)
 		return -1;
 	if (config_setting_get_member(g, "name") == NULL)
 		return fail(c, g, "device without a name");
@@ -618,9 +621,12 @@ read_trap(struct ctx *c, const config_setting_t *g, struct nocd_conf *conf)
 		{ "communities", K_STRLIST, 0, 0 },
 		{ "users", K_LIST, 0, 0 },
 	};
+	static const struct key trap_user_keys[] = {
+		{ "name", K_STRING, 0, NAME_MAX_LEN - 1 },
+	};
 	const config_setting_t *s;
 
-	if (check_members(c, g, "trap", keys, ARRAY_SIZE(keys)) < 0)
+	if (check_members(c, g, "trap", keys, ARRAY_SIZE(keys), NULL, 0) < 0)
 		return -1;
 	if ((s = config_setting_get_member(g, "communities")) != NULL) {
 		strlist_free(&conf->trap_communities);
@@ -643,7 +649,8 @@ read_trap(struct ctx *c, const config_setting_t *g, struct nocd_conf *conf)
 
 		if (config_setting_type(u) != CONFIG_TYPE_GROUP)
 			return fail(c, u, "trap.users: each user must be a group { name = ...; }");
-		if (check_members(c, u, "trap.users", usm_keys, ARRAY_SIZE(usm_keys)) < 0 ||
+		if (check_members(c, u, "trap.users", trap_user_keys, ARRAY_SIZE(trap_user_keys),
+		    usm_keys, ARRAY_SIZE(usm_keys)) < 0 ||
 		    read_usm(c, u, "name", usm) < 0)
 			return -1;
 		snprintf(who, sizeof(who), "trap user %s", usm->name);
@@ -746,7 +753,7 @@ read_root(struct ctx *c, const config_setting_t *root, struct nocd_conf *conf)
 {
 	const config_setting_t *g;
 
-	if (check_members(c, root, "", top_keys, ARRAY_SIZE(top_keys)) < 0)
+	if (check_members(c, root, "", top_keys, ARRAY_SIZE(top_keys), NULL, 0) < 0)
 		return -1;
 	if (get_path(c, root, "state_dir", conf->state_dir, sizeof(conf->state_dir)) < 0)
 		return -1;
@@ -756,7 +763,7 @@ read_root(struct ctx *c, const config_setting_t *root, struct nocd_conf *conf)
 	if (get_str(root, "user", conf->user, sizeof(conf->user)) < 0 || conf->user[0] == '\0')
 		return fail(c, config_setting_get_member(root, "user"), "user must not be empty");
 	if ((g = config_setting_get_member(root, "poll")) != NULL) {
-		if (check_members(c, g, "poll", poll_keys, ARRAY_SIZE(poll_keys)) < 0)
+		if (check_members(c, g, "poll", poll_keys, ARRAY_SIZE(poll_keys), NULL, 0) < 0)
 			return -1;
 		get_int(g, "interval", &conf->poll_interval);
 		get_int(g, "timeout_ms", &conf->poll_timeout_ms);
@@ -765,7 +772,7 @@ read_root(struct ctx *c, const config_setting_t *root, struct nocd_conf *conf)
 		get_int(g, "max_rows", &conf->poll_max_rows);
 	}
 	if ((g = config_setting_get_member(root, "listen")) != NULL) {
-		if (check_members(c, g, "listen", listen_keys, ARRAY_SIZE(listen_keys)) < 0 ||
+		if (check_members(c, g, "listen", listen_keys, ARRAY_SIZE(listen_keys), NULL, 0) < 0 ||
 		    get_listen(c, g, "trap", "udp tcp", &conf->listen_trap) < 0 ||
 		    get_listen(c, g, "syslog", "udp tcp", &conf->listen_syslog) < 0 ||
 		    get_listen(c, g, "relp", NULL, &conf->listen_relp) < 0 ||
@@ -775,7 +782,7 @@ read_root(struct ctx *c, const config_setting_t *root, struct nocd_conf *conf)
 	if ((g = config_setting_get_member(root, "rrd")) != NULL) {
 		const char *r = NULL;
 
-		if (check_members(c, g, "rrd", rrd_keys, ARRAY_SIZE(rrd_keys)) < 0)
+		if (check_members(c, g, "rrd", rrd_keys, ARRAY_SIZE(rrd_keys), NULL, 0) < 0)
 			return -1;
 		if (config_setting_lookup_string(g, "rrdcached", &r) && r[0] != '\0') {
 			const config_setting_t *s = config_setting_get_member(g, "rrdcached");

@@ -165,22 +165,6 @@ db_error(sqlite3 *db, const char *what)
 	log_limited(&write_rl, LOG_LVL_WARN, "database: %.48s: %s", what, sqlite3_errmsg(db));
 }
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static struct stmt_cache *
 cache_get(sqlite3 *db)
 {

@@ -71,21 +71,6 @@ args_free(struct args *a)
 	a->n = 0;
 }
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Length of the well-formed UTF-8 sequence at p, or 0. */
 static size_t
 utf8_len(const unsigned char *p)
@@ -211,7 +196,7 @@ build_args(const struct graph_req *req, const char *fmt, struct args *a, char *e
 	const char *unit = req->lines[0].unit;
 
 	if (escape_path(req->rrd_file, file, sizeof(file)) < 0) {
-		seterr(err, errlen, "unsupported character in archive path");
+		set_err(err, errlen, "unsupported character in archive path");
 		return -1;
 	}
 	add(a, "graph");
@@ -252,7 +237,7 @@ build_args(const struct graph_req *req, const char *fmt, struct args *a, char *e
 
 		shown[i] = clean_text(src, legend[i], sizeof(legend[i]), 1);
 		if (shown[i] < 0) {
-			seterr(err, errlen, "legend too long");
+			set_err(err, errlen, "legend too long");
 			return -1;
 		}
 		if (shown[i] > widest)
@@ -274,7 +259,7 @@ build_args(const struct graph_req *req, const char *fmt, struct args *a, char *e
 		add(a, "GPRINT:x%zu:max %s\\l", i, pct ? "%8.2lf %%" : "%8.2lf %s");
 	}
 	if (a->failed) {
-		seterr(err, errlen, "out of memory");
+		set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -289,32 +274,32 @@ graph_draw(const struct graph_req *req, char *err, size_t errlen)
 	rrd_info_t *info;
 	int rc = -1;
 
-	seterr(err, errlen, "%s", "");
+	set_err(err, errlen, "%s", "");
 	if (req->n_lines == 0 || req->n_lines > GRAPH_MAX_LINES) {
-		seterr(err, errlen, "nothing to draw");
+		set_err(err, errlen, "nothing to draw");
 		return -1;
 	}
 	for (size_t i = 0; i < req->n_lines; i++) {
 		if (!ds_name_is_valid(req->lines[i].ds)) {
-			seterr(err, errlen, "invalid data source name");
+			set_err(err, errlen, "invalid data source name");
 			return -1;
 		}
 	}
 	if ((fmt = image_format(req->output)) == NULL) {
-		seterr(err, errlen, "output must end in .png or .svg");
+		set_err(err, errlen, "output must end in .png or .svg");
 		return -1;
 	}
 	if (req->start >= req->end) {
-		seterr(err, errlen, "start must be before end");
+		set_err(err, errlen, "start must be before end");
 		return -1;
 	}
 	if (req->width < 0 || req->width > MAX_WIDTH || req->height < 0 ||
 	    req->height > MAX_HEIGHT) {
-		seterr(err, errlen, "image size out of range");
+		set_err(err, errlen, "image size out of range");
 		return -1;
 	}
 	if (stat(req->rrd_file, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		seterr(err, errlen, "no archive %s", req->rrd_file);
+		set_err(err, errlen, "no archive %s", req->rrd_file);
 		return -1;
 	}
 	/* rrdcached may hold the latest samples: have them written first */
@@ -327,13 +312,13 @@ graph_draw(const struct graph_req *req, char *err, size_t errlen)
 	rrd_clear_error();
 	info = rrd_graph_v(a.n, a.v);
 	if (info == NULL) {
-		seterr(err, errlen, "rrdtool: %s",
+		set_err(err, errlen, "rrdtool: %s",
 		    rrd_test_error() ? rrd_get_error() : "cannot draw");
 		goto out;
 	}
 	rrd_info_free(info);
 	if (!image_ok(req->output, fmt)) {
-		seterr(err, errlen, "no %s image was written to %s", fmt, req->output);
+		set_err(err, errlen, "no %s image was written to %s", fmt, req->output);
 		goto out;
 	}
 	rc = 0;

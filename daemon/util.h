@@ -34,4 +34,7 @@ int parse_duration(const char *s, long *secs);
 
 int mkdir_p(const char *path, mode_t mode);
 
+/* Write a message into a caller's error buffer (err may be NULL). */
+void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -47,7 +47,7 @@ expect_error(const char *text, int line, const char *needle)
 static int
 setup(void **state)
 {
-	strcpy(dir, "/tmp/nocd-conf-XXXXXX");
+	snprintf(dir, sizeof(dir), "%s", "/tmp/nocd-conf-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(path, sizeof(path), "%s/nocd.conf", dir);
