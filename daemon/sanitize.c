@@ -42,7 +42,8 @@ name_sanitize(const char *in, char *out, size_t outlen)
 		return 0;
 	}
 	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-		int plain = byte_is_plain(*p) && !(o == 0 && *p == '.');
+		/* no leading dot and never two in a row: ".." cannot appear at all */
+		int plain = byte_is_plain(*p) && !(*p == '.' && (o == 0 || p[-1] == '.'));
 
 		if (o + (plain ? 1 : 3) > room - 17) {	/* keep room for "~" + 16 hex */
 			cut = 1;

@@ -46,6 +46,11 @@ test_hostile(void **state)
 	assert_string_equal(out, "_");
 	name_sanitize(".hidden", out, sizeof(out));
 	assert_string_equal(out, "_2ehidden");
+	/* never two dots in a row, not even inside one component */
+	assert_int_equal(name_sanitize("../../x", out, sizeof(out)), 0);
+	assert_string_equal(out, "_2e_2e_2f._2e_2fx");
+	assert_int_equal(name_sanitize("a..b...c", out, sizeof(out)), 0);
+	assert_string_equal(out, "a._2eb._2e_2ec");
 	assert_int_equal(name_sanitize("x", out, SANITIZED_MAX - 1), -1);
 }
 
