@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "rules.h"
 #include "sanitize.h"
 #include "snmpsess.h"
 #include "util.h"
@@ -531,6 +532,7 @@ static const struct key device_keys[] = {
 	{ "location", K_STRING, 0, 255 },
 	{ "parent", K_STRING, 0, NAME_MAX_LEN - 1 },
 	{ "class", K_STRING, 0, 31 },
+	{ "group", K_STRING, 0, NAME_MAX_LEN - 1 },
 	{ "interval", K_INT, 1, 86400 },
 	{ "timeout_ms", K_INT, 10, 60000 },
 	{ "retries", K_INT, 0, 10 },
@@ -562,6 +564,7 @@ read_device(struct ctx *c, const config_setting_t *g, struct device_conf *d)
 	get_str(g, "location", d->location, sizeof(d->location));
 	get_str(g, "parent", d->parent, sizeof(d->parent));
 	get_str(g, "class", d->class_name, sizeof(d->class_name));
+	get_str(g, "group", d->group, sizeof(d->group));
 	get_int(g, "port", &port);
 	d->port = (uint16_t)port;
 	get_int(g, "interval", &d->interval);
@@ -674,6 +677,13 @@ conf_defaults(struct nocd_conf *conf)
 	conf->poll_retries = 1;
 	conf->poll_max_repetitions = 20;
 	conf->poll_max_rows = 10000;
+	conf->tickets.sla_s[SEV_CRITICAL] = 3600;
+	conf->tickets.sla_s[SEV_MAJOR] = 3600;
+	conf->tickets.sla_s[SEV_MINOR] = 4 * 3600;
+	conf->tickets.sla_s[SEV_WARNING] = 24 * 3600;
+	conf->tickets.escalate_after_s = 1800;
+	conf->tickets.flap_window_s = 600;
+	conf->tickets.warranty_days = 90;
 	strlist_add(&conf->listen_trap, "udp:0.0.0.0:162");
 	strlist_add(&conf->listen_syslog, "udp:0.0.0.0:514");
 	strlist_add(&conf->listen_syslog, "tcp:0.0.0.0:514");
@@ -703,6 +713,9 @@ conf_free(struct nocd_conf *conf)
 		explicit_bzero(conf->devices, conf->n_devices * sizeof(*conf->devices));
 		free(conf->devices);
 	}
+	free(conf->rules);
+	conf->rules = NULL;
+	conf->n_rules = 0;
 	conf->trap_users = NULL;
 	conf->devices = NULL;
 	conf->n_trap_users = conf->n_devices = 0;
@@ -727,7 +740,65 @@ static const struct key top_keys[] = {
 	{ "vendor_catalog", K_STRING, 0, PATH_MAX - 1 },
 	{ "trap", K_GROUP, 0, 0 },
 	{ "devices", K_LIST, 0, 0 },
+	{ "rules", K_LIST, 0, 0 },
+	{ "tickets", K_GROUP, 0, 0 },
 };
+
+static const struct key ticket_keys[] = {
+	{ "sla", K_GROUP, 0, 0 },
+	{ "escalate_after", K_INT, 0, 30 * 86400 },
+	{ "flap_window", K_INT, 0, 7 * 86400 },
+	{ "warranty_days", K_INT, 0, 3650 },
+};
+
+static const struct key sla_keys[] = {
+	{ "critical", K_INT, 0, 30 * 86400 },
+	{ "major", K_INT, 0, 30 * 86400 },
+	{ "minor", K_INT, 0, 30 * 86400 },
+	{ "warning", K_INT, 0, 30 * 86400 },
+	{ "info", K_INT, 0, 30 * 86400 },
+};
+
+static int
+read_tickets(struct ctx *c, const config_setting_t *g, struct nocd_conf *conf)
+{
+	const config_setting_t *s;
+
+	if (check_members(c, g, "tickets", ticket_keys, ARRAY_SIZE(ticket_keys), NULL, 0) < 0)
+		return -1;
+	get_int(g, "escalate_after", &conf->tickets.escalate_after_s);
+	get_int(g, "flap_window", &conf->tickets.flap_window_s);
+	get_int(g, "warranty_days", &conf->tickets.warranty_days);
+	if ((s = config_setting_get_member(g, "sla")) != NULL) {
+		if (check_members(c, s, "tickets.sla", sla_keys, ARRAY_SIZE(sla_keys), NULL, 0) < 0)
+			return -1;
+		for (int sev = SEV_INFO; sev <= SEV_CRITICAL; sev++)
+			get_int(s, severity_name(sev), &conf->tickets.sla_s[sev]);
+	}
+	return 0;
+}
+
+static int
+read_rules(struct ctx *c, const config_setting_t *list, struct nocd_conf *conf)
+{
+	int n = config_setting_length(list);
+
+	conf->rules = xcalloc((size_t)n + 1, sizeof(*conf->rules));
+	for (int i = 0; i < n; i++) {
+		config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct rule *r = &conf->rules[conf->n_rules];
+		const char *file = config_setting_source_file(g);
+
+		if (rule_parse(g, file ? file : c->file, r, c->err, c->errlen) < 0)
+			return -1;
+		for (size_t k = 0; k < conf->n_rules; k++)
+			if (strcmp(conf->rules[k].name, r->name) == 0)
+				return fail(c, g, "rule %s is already defined at line %d", r->name,
+				    conf->rules[k].line);
+		conf->n_rules++;
+	}
+	return 0;
+}
 
 static const struct key poll_keys[] = {
 	{ "interval", K_INT, 5, 86400 },
@@ -811,6 +882,12 @@ read_root(struct ctx *c, const config_setting_t *root, struct nocd_conf *conf)
 		return -1;
 	if ((g = config_setting_get_member(root, "devices")) != NULL &&
 	    read_devices(c, g, conf) < 0)
+		return -1;
+	if ((g = config_setting_get_member(root, "rules")) != NULL &&
+	    read_rules(c, g, conf) < 0)
+		return -1;
+	if ((g = config_setting_get_member(root, "tickets")) != NULL &&
+	    read_tickets(c, g, conf) < 0)
 		return -1;
 	return 0;
 }

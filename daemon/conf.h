@@ -36,6 +36,7 @@ struct device_conf {
 	char location[256];
 	char parent[NAME_MAX_LEN];
 	char class_name[32];		/* forced class; "" = chosen from what it answers */
+	char group[NAME_MAX_LEN];	/* for maintenance windows and reports; "" = none */
 	int interval;			/* seconds; 0 = poll.interval */
 	int timeout_ms;			/* 0 = poll.timeout_ms */
 	int retries;			/* -1 = poll.retries */
@@ -66,6 +67,14 @@ struct nocd_conf {
 	size_t n_trap_users;
 	struct device_conf *devices;
 	size_t n_devices;
+	struct rule *rules;		/* replace or add to the profiles' rules */
+	size_t n_rules;
+	struct ticket_conf {
+		int sla_s[6];		/* response time by severity (rules.h), 0 = none */
+		int escalate_after_s;	/* unacknowledged this long: escalated; 0 = never */
+		int flap_window_s;	/* a problem back within this reopens its ticket */
+		int warranty_days;	/* warranty ending this soon raises a ticket */
+	} tickets;
 };
 
 /* Defaults for every key, then the file over them. On error returns -1 and

@@ -18,6 +18,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "poller.h"
+#include "rules.h"
 #include "store.h"
 #include "util.h"
 
@@ -183,11 +184,14 @@ cmd_stats(void)
 {
 	struct poller_stats ps;
 	struct store_stats ss;
+	struct rule_stats rs;
 
 	poller_get_stats(ctl.poller, &ps);
 	store_get_stats(&ss);
+	rules_get_stats(poller_rules(ctl.poller), &rs);
 	return json_pack("{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-	    " s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "ok", 1,
+	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+	    " s:{s:I, s:I, s:I, s:I}}", "ok", 1,
 	    "poller", "devices", (json_int_t)poller_device_count(ctl.poller),
 	    "polls_started", (json_int_t)ps.polls_started, "polls_ok", (json_int_t)ps.polls_ok,
 	    "polls_failed", (json_int_t)ps.polls_failed, "pdus_sent", (json_int_t)ps.pdus_sent,
@@ -197,11 +201,37 @@ cmd_stats(void)
 	    "send_errors", (json_int_t)ps.send_errors, "in_flight", (json_int_t)ps.in_flight,
 	    "store", "submitted", (json_int_t)ss.submitted, "dropped", (json_int_t)ss.dropped,
 	    "written", (json_int_t)ss.written, "rrd_errors", (json_int_t)ss.rrd_errors,
-	    "db_errors", (json_int_t)ss.db_errors, "queued", (json_int_t)ss.queued);
+	    "db_errors", (json_int_t)ss.db_errors, "queued", (json_int_t)ss.queued,
+	    "ticket_ops", (json_int_t)ss.ticket_ops, "actions", (json_int_t)ss.actions,
+	    "rules", "rules", (json_int_t)rules_engine_count(poller_rules(ctl.poller)),
+	    "evaluations", (json_int_t)rs.evaluations, "raised", (json_int_t)rs.raised,
+	    "cleared", (json_int_t)rs.cleared);
+}
+
+/* Marks a request whose reply the store thread writes. */
+static json_t deferred_reply;
+#define DEFERRED (&deferred_reply)
+
+/*
+ * Ticket, maintenance and asset actions are database writes: the store
+ * thread applies them in order with everything else, commits, and answers
+ * on a duplicate of the client's socket.
+ */
+static json_t *
+defer_to_store(json_t *req, int fd)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (copy < 0)
+		return reply_error("cannot pass the request on: %s", strerror(errno));
+	json_incref(req);
+	if (store_action(req, copy) < 0)
+		return reply_error("%s", "the writer is not running");
+	return DEFERRED;
 }
 
 static json_t *
-dispatch(const char *line)
+dispatch(const char *line, int fd)
 {
 	json_error_t jerr;
 	json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr), *reply;
@@ -224,6 +254,9 @@ dispatch(const char *line)
 		reply = cmd_poll_now(req);
 	else if (strcmp(cmd, "stats") == 0)
 		reply = cmd_stats();
+	else if (strcmp(cmd, "ticket") == 0 || strcmp(cmd, "maintenance-add") == 0 ||
+	    strcmp(cmd, "maintenance-remove") == 0 || strcmp(cmd, "asset-set") == 0)
+		reply = defer_to_store(req, fd);
 	else
 		reply = reply_error("unknown command %s", cmd);
 	json_decref(req);
@@ -264,7 +297,11 @@ client_readable(int fd, uint32_t events, void *arg)
 		return;
 	}
 	*nl = '\0';
-	reply = dispatch(c->buf);
+	reply = dispatch(c->buf, fd);
+	if (reply == DEFERRED) {
+		client_close(c);
+		return;
+	}
 	out = json_dumps(reply, JSON_COMPACT);
 	json_decref(reply);
 	if (out != NULL) {

@@ -78,6 +78,75 @@ static const char *const migrations[] = {
 	" PRIMARY KEY(device_id, grp, instance, metric)) WITHOUT ROWID;"
 	"CREATE INDEX metrics_label ON metrics(device_id, label);"
 	"CREATE INDEX devices_origin ON devices(origin);",
+	/* 2: the ticket queue, maintenance windows, inventory and assets */
+	"ALTER TABLE devices ADD COLUMN grp TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE tickets ("
+	" id INTEGER PRIMARY KEY,"
+	" device TEXT NOT NULL,"
+	" rule TEXT NOT NULL,"
+	" instance TEXT NOT NULL DEFAULT '_',"
+	" category TEXT NOT NULL,"
+	" severity TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'open' CHECK(state IN"
+	"  ('open', 'acknowledged', 'assigned', 'resolved', 'closed')),"
+	" title TEXT NOT NULL,"
+	" source TEXT NOT NULL DEFAULT 'poll',"
+	" first_seen INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL,"
+	" count INTEGER NOT NULL DEFAULT 1,"
+	" assignee TEXT NOT NULL DEFAULT '',"
+	" acked_at INTEGER, acked_by TEXT,"
+	" resolved_at INTEGER, closed_at INTEGER, cleared_at INTEGER,"
+	" reopened INTEGER NOT NULL DEFAULT 0,"
+	" sla_due INTEGER, sla_breached INTEGER NOT NULL DEFAULT 0,"
+	" escalated INTEGER NOT NULL DEFAULT 0,"
+	" linked INTEGER NOT NULL DEFAULT 0);"
+	/* one open ticket per problem: the index makes a second one impossible */
+	"CREATE UNIQUE INDEX tickets_problem ON tickets(device, rule, instance)"
+	" WHERE state IN ('open', 'acknowledged', 'assigned');"
+	"CREATE INDEX tickets_state ON tickets(state, last_seen);"
+	"CREATE INDEX tickets_key ON tickets(device, rule, instance, id);"
+	"CREATE TABLE ticket_history ("
+	" id INTEGER PRIMARY KEY,"
+	" ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,"
+	" time INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,"
+	" state TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX ticket_history_ticket ON ticket_history(ticket_id, id);"
+	/* a child's availability problem folded into its parent's ticket */
+	"CREATE TABLE ticket_links ("
+	" ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,"
+	" device TEXT NOT NULL, rule TEXT NOT NULL, instance TEXT NOT NULL,"
+	" title TEXT NOT NULL, time INTEGER NOT NULL, cleared INTEGER);"
+	"CREATE INDEX ticket_links_ticket ON ticket_links(ticket_id);"
+	"CREATE INDEX ticket_links_child ON ticket_links(device, rule, instance);"
+	"CREATE TABLE maintenance ("
+	" id INTEGER PRIMARY KEY,"
+	" device TEXT NOT NULL DEFAULT '', grp TEXT NOT NULL DEFAULT '',"
+	" class TEXT NOT NULL DEFAULT '',"
+	" start INTEGER NOT NULL, end INTEGER NOT NULL,"
+	" reason TEXT NOT NULL DEFAULT '', created_by TEXT NOT NULL DEFAULT '',"
+	" created INTEGER NOT NULL, suppressed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE inventory ("
+	" device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+	" grp TEXT NOT NULL, instance TEXT NOT NULL,"
+	" name TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '',"
+	" physical_class TEXT NOT NULL DEFAULT '', vendor TEXT NOT NULL DEFAULT '',"
+	" model TEXT NOT NULL DEFAULT '', serial TEXT NOT NULL DEFAULT '',"
+	" firmware TEXT NOT NULL DEFAULT '', hardware_rev TEXT NOT NULL DEFAULT '',"
+	" software_rev TEXT NOT NULL DEFAULT '', fru TEXT NOT NULL DEFAULT '',"
+	" first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	" present INTEGER NOT NULL DEFAULT 1,"
+	" PRIMARY KEY(device_id, grp, instance)) WITHOUT ROWID;"
+	"CREATE TABLE inventory_history ("
+	" id INTEGER PRIMARY KEY, device TEXT NOT NULL, time INTEGER NOT NULL,"
+	" instance TEXT NOT NULL, name TEXT NOT NULL, change TEXT NOT NULL,"
+	" field TEXT NOT NULL DEFAULT '', old TEXT NOT NULL DEFAULT '',"
+	" new TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX inventory_history_device ON inventory_history(device, time);"
+	"CREATE TABLE assets ("
+	" device TEXT PRIMARY KEY, asset_tag TEXT NOT NULL DEFAULT '',"
+	" owner TEXT NOT NULL DEFAULT '', purchase_date TEXT NOT NULL DEFAULT '',"
+	" warranty_end TEXT NOT NULL DEFAULT '', updated INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION	((int)ARRAY_SIZE(migrations))
 
@@ -100,14 +169,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SP_ROLLBACK] = "ROLLBACK TO nocd_db",
 	[ST_DEV_UPSERT] =
 	    "INSERT INTO devices(name, origin, address, port, version, location,"
-	    " parent, forced_class, interval, timeout_ms, retries, created)"
-	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+	    " parent, forced_class, interval, timeout_ms, retries, created, grp)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
 	    " ON CONFLICT(name) DO UPDATE SET origin = excluded.origin,"
 	    " address = excluded.address, port = excluded.port,"
 	    " version = excluded.version, location = excluded.location,"
 	    " parent = excluded.parent, forced_class = excluded.forced_class,"
 	    " interval = excluded.interval, timeout_ms = excluded.timeout_ms,"
-	    " retries = excluded.retries"
+	    " retries = excluded.retries, grp = excluded.grp"
 	    " RETURNING id",
 	[ST_SEC_UPSERT] =
 	    "INSERT INTO device_secrets(device_id, community, usm_user, usm_level,"
@@ -601,7 +670,8 @@ upsert_device_row(sqlite3 *db, const struct device_conf *d, const char *origin,
 	    sqlite3_bind_int(st, 9, d->interval) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 10, d->timeout_ms) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 11, d->retries) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 12, (sqlite3_int64)time(NULL)) != SQLITE_OK) {
+	    sqlite3_bind_int64(st, 12, (sqlite3_int64)time(NULL)) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 13, d->group, -1, SQLITE_STATIC) != SQLITE_OK) {
 		db_error(db, "bind");
 		stmt_done(st);
 		return -1;
@@ -720,7 +790,8 @@ row_to_device(sqlite3_stmt *st, struct device_conf *d)
 	    col_copy(st, 14, d->usm.auth_key, sizeof(d->usm.auth_key)) < 0 ||
 	    col_copy(st, 15, d->usm.priv_proto, sizeof(d->usm.priv_proto)) < 0 ||
 	    col_copy(st, 16, d->usm.priv_key, sizeof(d->usm.priv_key)) < 0 ||
-	    col_copy(st, 17, d->usm.engine_id, sizeof(d->usm.engine_id)) < 0)
+	    col_copy(st, 17, d->usm.engine_id, sizeof(d->usm.engine_id)) < 0 ||
+	    col_copy(st, 18, d->group, sizeof(d->group)) < 0)
 		return -1;
 	if (version == NULL || conf_parse_version(version, &d->version) < 0)
 		return -1;
@@ -748,7 +819,7 @@ db_devices_load_api(sqlite3 *db, struct device_conf **out, size_t *n)
 	if (sqlite3_prepare_v2(db, "SELECT d.name, d.address, d.port, d.location,"
 	    " d.version, d.parent, d.forced_class, d.interval, d.timeout_ms, d.retries,"
 	    " s.community, s.usm_user, s.usm_level, s.auth_proto, s.auth_key,"
-	    " s.priv_proto, s.priv_key, s.engine_id"
+	    " s.priv_proto, s.priv_key, s.engine_id, d.grp"
 	    " FROM devices d LEFT JOIN device_secrets s ON s.device_id = d.id"
 	    " WHERE d.origin = 'api' ORDER BY d.id", -1, &st, NULL) != SQLITE_OK) {
 		db_error(db, "prepare");
@@ -939,8 +1010,8 @@ col_json(sqlite3_stmt *st, int i, char type)
 }
 
 /* Columns named by the query (AS ...) become keys; '-' skips one. */
-static json_t *
-row_json(sqlite3_stmt *st, const char *types)
+json_t *
+db_row_json(sqlite3_stmt *st, const char *types)
 {
 	json_t *o;
 
@@ -982,7 +1053,7 @@ db_query_devices(sqlite3 *db)
 	    -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((o = row_json(st, DEVICE_TYPES)) == NULL || json_array_append_new(list, o) < 0)
+		if ((o = db_row_json(st, DEVICE_TYPES)) == NULL || json_array_append_new(list, o) < 0)
 			goto fail;
 	if (rc != SQLITE_DONE)
 		goto fail;
@@ -1010,7 +1081,7 @@ query_metrics(sqlite3 *db, sqlite3_int64 id)
 	    -1, &st, NULL) != SQLITE_OK || sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
 		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((o = row_json(st, "ssssrst")) == NULL || json_array_append_new(list, o) < 0)
+		if ((o = db_row_json(st, "ssssrst")) == NULL || json_array_append_new(list, o) < 0)
 			goto fail;
 	if (rc != SQLITE_DONE)
 		goto fail;
@@ -1047,7 +1118,7 @@ db_query_device(sqlite3 *db, const char *name, int *found)
 	if (rc != SQLITE_ROW)
 		goto fail;
 	id = sqlite3_column_int64(st, 0);
-	if ((o = row_json(st, "-" DEVICE_TYPES "isssiststriis")) == NULL ||
+	if ((o = db_row_json(st, "-" DEVICE_TYPES "isssiststriis")) == NULL ||
 	    (m = query_metrics(db, id)) == NULL)
 		goto fail;
 	if (json_object_set_new(o, "metrics", m) < 0)

@@ -50,6 +50,10 @@ struct json_t *db_query_device(sqlite3 *db, const char *name, int *found);
 int db_find_metric(sqlite3 *db, const char *device, const char *group,
 	char *instance, size_t instlen, const char *metric, char *unit, size_t unitlen);
 
+/* The current row as a JSON object; types: s text, i integer, r real,
+ * t unix time as ISO 8601, '-' skip. Columns are named by the query. */
+struct json_t *db_row_json(sqlite3_stmt *st, const char *types);
+
 int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db);

@@ -17,17 +17,16 @@
 #include "db.h"
 #include "graph.h"
 #include "log.h"
+#include "nocctl.h"
 #include "probe.h"
 #include "rrdstore.h"
 #include "util.h"
 
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
 
-static struct nocd_conf conf;
-static int json_out;
+struct nocd_conf conf;
+int json_out;
 
-static void
+void
 usage(void)
 {
 	fprintf(stderr,
@@ -41,14 +40,28 @@ usage(void)
 	    "  device poll NAME\n"
 	    "  graph DEVICE METRIC [--instance I] [--start -1d] [--end now] -o FILE.png|.svg\n"
 	    "  stats [--json]\n"
+	    "  tickets list [--state open|acknowledged|assigned|resolved|closed|all]\n"
+	    "               [--device NAME] [--json]\n"
+	    "  tickets show ID [--json]\n"
+	    "  tickets ack ID [--by WHO] [--note TEXT]\n"
+	    "  tickets assign ID --to WHO [--by WHO] [--note TEXT]\n"
+	    "  tickets resolve ID [--by WHO] [--note TEXT]\n"
+	    "  tickets close ID [--by WHO] [--note TEXT]\n"
+	    "  tickets stats [--since 30d] [--json]\n"
+	    "  maintenance add (--device NAME | --group G | --class C) --start T --end T\n"
+	    "                  [--reason TEXT] [--by WHO]\n"
+	    "  maintenance list [--all] [--json]\n"
+	    "  maintenance remove ID\n"
+	    "  inventory export [--format csv|json] [--device NAME] [--class CLASS]\n"
+	    "  inventory history [--device NAME] [--since 30d] [--json]\n"
+	    "  asset set DEVICE [--warranty-end DATE] [--purchase-date DATE] [--asset-tag T]\n"
+	    "            [--owner O]\n"
+	    "  asset import FILE.csv\n"
 	    "A key given as \"-\" is read from standard input.\n");
 	exit(EXIT_USAGE);
 }
 
-static int
-fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
+int
 fail(const char *fmt, ...)
 {
 	va_list ap;
@@ -61,7 +74,7 @@ fail(const char *fmt, ...)
 	return EXIT_RUNTIME;
 }
 
-static int
+int
 print_json(json_t *j)
 {
 	int rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 ? 0 : EXIT_RUNTIME;
@@ -70,7 +83,7 @@ print_json(json_t *j)
 	return rc;
 }
 
-static sqlite3 *
+sqlite3 *
 open_db(void)
 {
 	char err[512];
@@ -82,7 +95,7 @@ open_db(void)
 }
 
 /* Device strings are hostile: print them without control characters. */
-static void
+void
 put_field(const char *s, int width)
 {
 	int n = 0;
@@ -93,7 +106,7 @@ put_field(const char *s, int width)
 		putchar(' ');
 }
 
-static const char *
+const char *
 jstr(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -203,7 +216,16 @@ cmd_device_show(const char *name)
 	return 0;
 }
 
-static int
+json_t *
+ctl_request_simple(json_t *req, char *err, size_t errlen)
+{
+	json_t *reply = ctl_request(conf.state_dir, req, 10000, err, errlen);
+
+	json_decref(req);
+	return reply;
+}
+
+int
 control(json_t *req)
 {
 	char err[512];
@@ -346,7 +368,7 @@ cmd_graph(int argc, char **argv)
 	};
 	const char *start = "-1d", *end = "now", *out = NULL, *inst_arg = NULL, *dot;
 	char group[32] = "", metric[20] = "", instance[64] = "", unit[16], err[1024];
-	struct probe_set ps = { NULL, 0 };
+	struct probe_set ps = { .v = NULL };
 	const struct probe *pr;
 	struct graph_req *g = NULL;
 	sqlite3 *db = NULL;
@@ -491,6 +513,14 @@ main(int argc, char **argv)
 	}
 	else if (strcmp(argv[0], "ping") == 0 && argc == 1)
 		rc = control(json_pack("{s:s}", "cmd", "ping"));
+	else if (strcmp(argv[0], "tickets") == 0)
+		rc = cmd_tickets(argc, argv);
+	else if (strcmp(argv[0], "maintenance") == 0)
+		rc = cmd_maintenance(argc, argv);
+	else if (strcmp(argv[0], "inventory") == 0)
+		rc = cmd_inventory(argc, argv);
+	else if (strcmp(argv[0], "asset") == 0)
+		rc = cmd_asset(argc, argv);
 	else
 		usage();
 	conf_free(&conf);

@@ -18,10 +18,12 @@
 #include "control.h"
 #include "db.h"
 #include "evloop.h"
+#include "hashmap.h"
 #include "log.h"
 #include "poller.h"
 #include "privdrop.h"
 #include "probe.h"
+#include "rules.h"
 #include "snmpsess.h"
 #include "store.h"
 #include "util.h"
@@ -59,6 +61,24 @@ load_probes(const struct nocd_conf *conf, int *failed)
 	return ps;
 }
 
+/*
+ * Problems whose tickets are open start out raised in the rule engine, so
+ * that a restart neither counts them again nor forgets to clear them.
+ */
+static void
+load_open_tickets(sqlite3 *db)
+{
+	struct hashmap *keys = hashmap_new(64);
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT device || '|' || rule || '|' || instance FROM tickets"
+	    " WHERE state IN ('open', 'acknowledged', 'assigned')", -1, &st, NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			hashmap_put(keys, (const char *)sqlite3_column_text(st, 0), (void *)1);
+	sqlite3_finalize(st);
+	rules_set_open_tickets(keys);
+}
+
 /* Config devices into the database; run-time devices back from it. */
 static int
 sync_database(const struct nocd_conf *conf, struct device_conf **api, size_t *n_api)
@@ -81,6 +101,8 @@ sync_database(const struct nocd_conf *conf, struct device_conf **api, size_t *n_
 	if (db_commit(db) < 0)
 		goto rollback;
 	rc = db_devices_load_api(db, api, n_api);
+	if (rc == 0)
+		load_open_tickets(db);
 	goto out;
 rollback:
 	db_rollback(db);
@@ -119,6 +141,7 @@ on_reload(int signo, void *arg)
 	probes = load_probes(conf, &failed);
 	poller_reconfigure(nocd.poller, conf, probes);
 	control_set_conf(conf);
+	store_set_conf(conf);
 	store_sync_config(conf->devices, conf->n_devices);
 	nocd.conf = conf;
 	nocd.probes = probes;
@@ -240,8 +263,17 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		struct rule_engine *re;
+		size_t ignored;
+
 		nocd.probes = load_probes(nocd.conf, &failed);
 		if (failed != 0)
+			return 1;
+		/* rules naming a probe or column nobody defines are errors here */
+		re = rules_engine_new(nocd.probes, nocd.conf);
+		ignored = rules_engine_ignored(re);
+		rules_engine_free(re);
+		if (ignored)
 			return 1;
 		printf("configuration OK\n");
 		return 0;

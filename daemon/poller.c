@@ -14,6 +14,7 @@
 #include "log.h"
 #include "poller.h"
 #include "probe.h"
+#include "rules.h"
 #include "snmpsess.h"
 #include "store.h"
 #include "util.h"
@@ -114,6 +115,13 @@ struct device {
 	int have_uptime;
 	int counters_reset;	/* agent restarted: this poll stores no rates */
 	char last_status[16];
+	/* what the device is */
+	char *sys_object_id, *sys_descr;	/* last read */
+	uint8_t has_rows[64];	/* per probe: found rows when last polled */
+	int64_t probe_due[64];	/* per probe with `every`: next poll */
+	char dev_class[32];	/* detected (or forced) class */
+	int class_dirty;	/* something the class depends on changed */
+	struct rule_dev *rd;	/* monitoring rule states */
 };
 
 struct poller {
@@ -128,6 +136,7 @@ struct poller {
 	struct ev_timer *tick;
 	struct poller_stats stats;
 	struct log_ratelimit rl;
+	struct rule_engine *rules;
 };
 
 static void device_step(struct device *d);
@@ -624,6 +633,7 @@ static double
 derive(const struct probe_column *col, const double *vals)
 {
 	double a = vals[col->derive_a], b = vals[col->derive_b];
+	double c = col->derive_c >= 0 ? vals[col->derive_c] : NAN;
 
 	switch (col->derive) {
 	case DERIVE_PERCENT:
@@ -632,14 +642,56 @@ derive(const struct probe_column *col, const double *vals)
 		return a * b;
 	case DERIVE_DIFF:
 		return a - b;
+	case DERIVE_SENSOR:
+		/* ENTITY-SENSOR-MIB: b is the SI prefix (9 = units), c the decimals */
+		if (isnan(a) || isnan(b) || isnan(c) || b < 1 || b > 17 || c < -8 || c > 9)
+			return NAN;
+		return a * pow(10.0, 3.0 * (b - 9.0)) / pow(10.0, c);
 	default:
 		return NAN;
 	}
 }
 
+/*
+ * The instance a row is known by: its table index, or for probes keyed by
+ * label (sensors, whose indexes a device may renumber) the label, so that the
+ * sensor keeps its history and tickets. A label seen twice falls back to
+ * "label#index".
+ */
 static void
-row_to_sample(struct device *d, const struct row *row)
+row_instance(const struct probe *pr, const struct row *row, struct hashmap *seen, char *buf,
+    size_t len)
 {
+	const char *lab = row->cells[pr->n_cols].text;
+
+	if (pr->kind != PROBE_TABLE) {
+		nocd_strlcpy(buf, "_", len);
+		return;
+	}
+	if (seen == NULL || lab == NULL || lab[0] == '\0' || strlen(lab) >= len - 12) {
+		nocd_strlcpy(buf, row->index, len);
+		return;
+	}
+	if (hashmap_get(seen, lab) != NULL) {
+		if (strlen(lab) + 1 + strlen(row->index) >= len)
+			nocd_strlcpy(buf, row->index, len);
+		else {
+			size_t n = strlen(lab);
+
+			memcpy(buf, lab, n);
+			buf[n] = '#';
+			nocd_strlcpy(buf + n + 1, row->index, len - n - 1);
+		}
+	} else {
+		hashmap_put(seen, lab, (void *)1);
+		nocd_strlcpy(buf, lab, len);
+	}
+}
+
+static void
+row_to_sample(struct device *d, const struct row *row, struct hashmap *seen)
+{
+	char instance[64];
 	const struct probe *pr = current_probe(d);
 	struct inst_state *st = inst_get(d, row->index);
 	double vals[PROBE_MAX_COLUMNS];
@@ -674,8 +726,10 @@ row_to_sample(struct device *d, const struct row *row)
 			vals[c] = NAN;
 		}
 	}
-	sr = poll_result_add_row(d->res, pr->name, pr->kind == PROBE_TABLE ? row->index : "_",
-	    row->cells[pr->n_cols].text, (size_t)pr->n_cols);
+	row_instance(pr, row, seen, instance, sizeof(instance));
+	sr = poll_result_add_row(d->res, pr->name, instance, row->cells[pr->n_cols].text,
+	    (size_t)pr->n_cols);
+	sr->inventory = pr->inventory;
 	for (int c = 0; c < pr->n_cols; c++) {
 		const struct probe_column *col = &pr->cols[c];
 		struct sample_value *sv = &sr->values[nv];
@@ -727,12 +781,22 @@ finish_probe(struct device *d)
 		}
 		return;
 	}
+	if (d->probe_idx < 64 && d->has_rows[d->probe_idx] != (d->n_order > 0)) {
+		d->has_rows[d->probe_idx] = d->n_order > 0;
+		d->class_dirty = 1;
+	}
+	if (pr->every > 0 && d->probe_idx < 64)
+		d->probe_due[d->probe_idx] = mono_ms() + (int64_t)pr->every * 1000;
 	if (d->n_order == 0) {
 		d->absent_until[d->probe_idx] = mono_ms() + REDISCOVER_MS;
 		memset(d->alt_choice[d->probe_idx], 0, sizeof(d->alt_choice[0]));
 	} else {
+		struct hashmap *seen = pr->instance_by_label ? hashmap_new(d->n_order) : NULL;
+
 		for (size_t r = 0; r < d->n_order; r++)
-			row_to_sample(d, hashmap_get(d->rows, d->row_order[r]));
+			row_to_sample(d, hashmap_get(d->rows, d->row_order[r]), seen);
+		if (seen)
+			hashmap_free(seen, NULL);
 	}
 	rows_reset(d);
 	d->probe_idx++;
@@ -863,6 +927,17 @@ system_response(struct device *d, netsnmp_pdu *pdu)
 		d->last_uptime = r->sys_uptime;
 		d->last_uptime_time = d->cycle_time;
 		d->have_uptime = 1;
+	}
+	if (r->sys_object_id && (d->sys_object_id == NULL ||
+	    strcmp(d->sys_object_id, r->sys_object_id) != 0)) {
+		free(d->sys_object_id);
+		d->sys_object_id = xstrdup(r->sys_object_id);
+		d->class_dirty = 1;
+	}
+	if (r->sys_descr && (d->sys_descr == NULL || strcmp(d->sys_descr, r->sys_descr) != 0)) {
+		free(d->sys_descr);
+		d->sys_descr = xstrdup(r->sys_descr);
+		d->class_dirty = 1;
 	}
 	if (r->sys_object_id) {
 		const char *vendor = vendor_lookup(d->p->vendors,
@@ -1040,7 +1115,17 @@ response_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, void *magi
 static int
 probe_applies(const struct device *d, size_t idx, int64_t now)
 {
-	return d->absent_until[idx < 64 ? idx : 63] <= now;
+	const struct probe *pr = &d->p->probes->v[idx];
+
+	if (idx >= 64 || d->absent_until[idx] > now || d->probe_due[idx] > now)
+		return 0;
+	if (pr->n_classes && d->dev_class[0]) {
+		for (int i = 0; i < pr->n_classes; i++)
+			if (strcmp(pr->classes[i], d->dev_class) == 0)
+				return 1;
+		return 0;
+	}
+	return 1;
 }
 
 static void
@@ -1073,6 +1158,55 @@ prune_inst(const char *key, void *value, void *arg)
 }
 
 static void schedule(struct device *d, int64_t at);
+
+static int
+has_rows_cb(const void *ctx, size_t idx)
+{
+	const struct device *d = ctx;
+
+	return idx < 64 && d->has_rows[idx];
+}
+
+/* The device's class: forced in its config, or the best class rule that matches. */
+static void
+classify(struct device *d, struct poll_result *r)
+{
+	const struct class_rule *c;
+	const char *cls;
+
+	if (!d->class_dirty && d->dev_class[0])
+		return;
+	d->class_dirty = 0;
+	if (d->conf.class_name[0])
+		cls = d->conf.class_name;
+	else {
+		c = probes_classify(d->p->probes, d->sys_object_id, d->sys_descr, has_rows_cb, d);
+		cls = c ? c->class_name : "other";
+		if (c && c->vendor[0] && r->vendor == NULL)
+			r->vendor = xstrdup(c->vendor);
+	}
+	if (strcmp(cls, d->dev_class) != 0) {
+		if (d->dev_class[0])
+			log_info("%s: class %s (was %s)", d->conf.name, cls, d->dev_class);
+		nocd_strlcpy(d->dev_class, cls, sizeof(d->dev_class));
+		r->device_class = xstrdup(cls);
+	}
+}
+
+static void
+evaluate_rules(struct device *d, const struct poll_result *r)
+{
+	struct ticket_ops ops = { 0 };
+
+	if (d->p->rules == NULL)
+		return;
+	if (d->rd == NULL)
+		d->rd = rule_dev_new();
+	rules_eval(d->p->rules, d->rd, d->conf.name, d->dev_class, r, &ops);
+	if (ops.n)
+		store_tickets(&ops);	/* takes the operations */
+	ticket_ops_free(&ops);
+}
 
 static void
 poll_finish(struct device *d, const char *status, const char *reason)
@@ -1113,6 +1247,9 @@ poll_finish(struct device *d, const char *status, const char *reason)
 	p->stats.bad_responses += d->bad_responses;
 	p->stats.bad_values += d->bad_values;
 	d->res = NULL;
+	if (r->ok)
+		classify(d, r);
+	evaluate_rules(d, r);
 	store_submit(r);
 	if (d->cycle % 16 == 0)
 		hashmap_foreach(d->inst, prune_inst, &d->cycle, free);
@@ -1206,6 +1343,9 @@ device_free(void *v)
 	device_close(d);
 	free(d->row_order);
 	hashmap_free(d->inst, free);
+	free(d->sys_object_id);
+	free(d->sys_descr);
+	rule_dev_free(d->rd);
 	explicit_bzero(&d->conf, sizeof(d->conf));
 	free(d);
 }
@@ -1349,6 +1489,9 @@ reset_probe_state(const char *key, void *value, void *arg)
 	}
 	memset(d->alt_choice, 0, sizeof(d->alt_choice));
 	memset(d->absent_until, 0, sizeof(d->absent_until));
+	memset(d->has_rows, 0, sizeof(d->has_rows));
+	memset(d->probe_due, 0, sizeof(d->probe_due));
+	d->class_dirty = 1;
 	return 0;
 }
 
@@ -1366,6 +1509,8 @@ poller_reconfigure(struct poller *p, const struct nocd_conf *conf, const struct 
 	}
 	free(ctx.gone);
 	p->conf = conf;
+	rules_engine_free(p->rules);
+	p->rules = rules_engine_new(probes, conf);
 	if (probes != p->probes) {
 		/* probe indexes change: running polls are dropped and every device
 		 * starts its probe choices anew */
@@ -1391,6 +1536,7 @@ poller_new(struct evloop *loop, const struct nocd_conf *conf, const struct probe
 	p->vendors = vendors;
 	p->rl = rl;
 	p->devices = hashmap_new(256);
+	p->rules = rules_engine_new(probes, conf);
 	netsnmp_large_fd_set_init(&p->fdset, 4096);
 	p->tick = evloop_timer_at(loop, mono_ms() + TICK_MS, poll_tick, p);
 	return p;
@@ -1405,7 +1551,14 @@ poller_free(struct poller *p)
 	evloop_timer_cancel(p->loop, p->tick);
 	netsnmp_large_fd_set_cleanup(&p->fdset);
 	free(p->busy);
+	rules_engine_free(p->rules);
 	free(p);
+}
+
+const struct rule_engine *
+poller_rules(const struct poller *p)
+{
+	return p->rules;
 }
 
 void

@@ -42,5 +42,7 @@ struct poller_stats {
 	size_t in_flight;
 };
 void poller_get_stats(const struct poller *p, struct poller_stats *s);
+struct rule_engine;
+const struct rule_engine *poller_rules(const struct poller *p);
 
 #endif

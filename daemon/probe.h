@@ -23,7 +23,16 @@ enum column_type {
 	COL_DERIVED	/* computed from other columns of the row */
 };
 
-enum derive_op { DERIVE_NONE, DERIVE_PERCENT, DERIVE_PRODUCT, DERIVE_DIFF };
+enum derive_op { DERIVE_NONE, DERIVE_PERCENT, DERIVE_PRODUCT, DERIVE_DIFF, DERIVE_SENSOR };
+
+#define PROBE_MAX_STATES 16
+
+/* One value of an enumerated state column: what it means, how bad it is. */
+struct probe_state {
+	int32_t value;
+	char meaning[30];
+	uint8_t severity;	/* enum severity (rules.h); 0 = clear */
+};
 
 struct probe_oid {
 	uint32_t sub[PROBE_OID_MAX];
@@ -41,7 +50,10 @@ struct probe_column {
 	int rrd;		/* kept in the RRD file */
 	int max_rate_col;	/* counter: column whose value bounds the rate, -1 */
 	enum derive_op derive;
-	int derive_a, derive_b;	/* column indexes */
+	int derive_a, derive_b, derive_c;	/* column indexes (c: sensor precision) */
+	struct probe_state states[PROBE_MAX_STATES];
+	int n_states;
+	char category[16];	/* ticket category of its state problems; "" = the probe's */
 };
 
 struct probe {
@@ -57,12 +69,46 @@ struct probe {
 	int n_graph;
 	char classes[8][32];	/* device classes this probe applies to; none = all */
 	int n_classes;
+	int every;		/* seconds between polls of this probe; 0 = every poll */
+	int inventory;		/* rows are physical components */
+	int instance_by_label;	/* instance = the row's label, not its index */
+	char category[16];	/* default ticket category of state problems */
 };
 
+/* How a device's class is recognised: every condition given must hold. */
+struct class_rule {
+	char class_name[32];
+	char vendor[32];	/* "" = from the enterprise catalog */
+	int priority;
+	char oid_prefix[4][64];
+	int n_oid;
+	char descr_re[128];	/* POSIX ERE, case-insensitive */
+	char probes[4][32];	/* these probes found rows */
+	int n_probes;
+	char file[256];
+	int line;
+};
+
+struct rule;
+
+/* Everything the profile files define. */
 struct probe_set {
 	struct probe *v;
 	size_t n;
+	struct class_rule *classes;
+	size_t n_classes;
+	struct rule *rules;
+	size_t n_rules;
 };
+
+/* The state of a column's value, NULL when the column lists none for it. */
+const struct probe_state *probe_column_state(const struct probe_column *c, double value);
+/*
+ * The class of a device: the best class rule that matches. has_rows(i) says
+ * whether probe i found rows. Returns NULL when none matches.
+ */
+const struct class_rule *probes_classify(const struct probe_set *set, const char *sys_object_id,
+	const char *sys_descr, int (*has_rows)(const void *ctx, size_t probe_idx), const void *ctx);
 
 /*
  * Load every *.conf file of the directories. A file with an error is named

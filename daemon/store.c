@@ -1,21 +1,30 @@
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "conf.h"
 #include "db.h"
 #include "log.h"
 #include "rrdstore.h"
+#include "rules.h"
 #include "store.h"
+#include "tickets.h"
 #include "util.h"
 
 #define QUEUE_MAX 20000		/* poll results waiting; beyond it they are dropped */
 #define BATCH_MAX 500		/* items written in one database transaction */
 
-enum item_kind { ITEM_POLL, ITEM_UPSERT, ITEM_REMOVE, ITEM_SYNC };
+#define HOUSEKEEP_S 30		/* SLA, escalation and warranty checks */
+
+enum item_kind { ITEM_POLL, ITEM_UPSERT, ITEM_REMOVE, ITEM_SYNC, ITEM_TICKETS, ITEM_ACTION };
 
 struct item {
 	enum item_kind kind;
@@ -24,6 +33,9 @@ struct item {
 	struct device_conf *devs;	/* ITEM_UPSERT: one; ITEM_SYNC: n */
 	size_t n_devs;
 	char name[NAME_MAX_LEN];
+	struct ticket_ops ops;		/* ITEM_TICKETS */
+	json_t *req;			/* ITEM_ACTION */
+	int fd;				/* ITEM_ACTION: where the reply goes */
 };
 
 static struct {
@@ -37,6 +49,7 @@ static struct {
 	char state_dir[PATH_MAX];
 	char rrdcached[PATH_MAX];
 	unsigned long step;
+	struct ticket_conf tc;	/* under lock: reloads change it */
 } st = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 /* --- poll results --- */
@@ -95,6 +108,10 @@ static void
 item_free(struct item *it)
 {
 	poll_result_free(it->poll);
+	ticket_ops_free(&it->ops);
+	json_decref(it->req);
+	if (it->kind == ITEM_ACTION && it->fd >= 0)
+		close(it->fd);
 	if (it->devs) {
 		explicit_bzero(it->devs, it->n_devs * sizeof(*it->devs));
 		free(it->devs);
@@ -176,7 +193,61 @@ store_sync_config(const struct device_conf *devs, size_t n)
 	return enqueue(it, 0);
 }
 
+int
+store_tickets(struct ticket_ops *ops)
+{
+	struct item *it = xcalloc(1, sizeof(*it));
+
+	it->kind = ITEM_TICKETS;
+	it->ops = *ops;
+	memset(ops, 0, sizeof(*ops));
+	return enqueue(it, 0);
+}
+
+int
+store_action(json_t *req, int fd)
+{
+	struct item *it = xcalloc(1, sizeof(*it));
+
+	it->kind = ITEM_ACTION;
+	it->req = req;
+	it->fd = fd;
+	return enqueue(it, 0);
+}
+
+void
+store_set_conf(const struct nocd_conf *conf)
+{
+	pthread_mutex_lock(&st.lock);
+	st.tc = conf->tickets;
+	pthread_mutex_unlock(&st.lock);
+}
+
 /* --- the writer --- */
+
+static void
+reply(int fd, json_t *r)
+{
+	char *out = r ? json_dumps(r, JSON_COMPACT) : NULL;
+	const char *fallback = "{\"ok\":false,\"error\":\"database error\"}";
+	const char *s = out ? out : fallback;
+	size_t len = strlen(s), off = 0;
+
+	/* small replies to a local socket; give up rather than wait long */
+	for (int tries = 0; off < len && tries < 100; tries++) {
+		ssize_t n = write(fd, s + off, len - off);
+
+		if (n > 0)
+			off += (size_t)n;
+		else if (n < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+		else
+			usleep(1000);
+	}
+	if (off == len && write(fd, "\n", 1) != 1)
+		log_debug("control: short reply");
+	free(out);
+}
 
 static void
 write_rrd(struct rrd_writer *w, const struct poll_result *r)
@@ -202,13 +273,42 @@ write_rrd(struct rrd_writer *w, const struct poll_result *r)
 }
 
 static int
-apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it)
+has_inventory(const struct poll_result *r)
 {
+	for (size_t i = 0; i < r->n_rows; i++)
+		if (r->rows[i].inventory)
+			return 1;
+	return 0;
+}
+
+static int
+apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it, const struct ticket_conf *tc)
+{
+	json_t *r;
+
 	switch (it->kind) {
 	case ITEM_POLL:
 		if (it->poll->ok)
 			write_rrd(w, it->poll);
-		return db_apply_poll(db, it->poll);
+		if (db_apply_poll(db, it->poll) < 0)
+			return -1;
+		if (it->poll->ok && has_inventory(it->poll))
+			return tk_inventory_apply(db, it->poll, tc);
+		return 0;
+	case ITEM_TICKETS:
+		for (size_t i = 0; i < it->ops.n; i++) {
+			st.stats.ticket_ops++;
+			if (tk_apply(db, &it->ops.v[i], tc) < 0)
+				return -1;
+		}
+		return 0;
+	case ITEM_ACTION:
+		/* the reply waits for the commit (see store_main) */
+		r = tk_action(db, it->req, tc);
+		json_decref(it->req);
+		it->req = r;
+		st.stats.actions++;
+		return r ? 0 : -1;
 	case ITEM_UPSERT:
 		return db_device_upsert(db, &it->devs[0], it->name);
 	case ITEM_REMOVE:
@@ -222,26 +322,82 @@ apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it)
 	return -1;
 }
 
+/* Ticket changes and operators' actions are durable when acknowledged. */
+static int
+needs_full_sync(const struct item *batch)
+{
+	for (const struct item *it = batch; it; it = it->next)
+		if (it->kind == ITEM_TICKETS || it->kind == ITEM_ACTION)
+			return 1;
+	return 0;
+}
+
+static void
+send_replies(struct item *batch, int committed)
+{
+	for (struct item *it = batch; it; it = it->next) {
+		if (it->kind != ITEM_ACTION || it->fd < 0)
+			continue;
+		if (committed && it->req)
+			reply(it->fd, it->req);
+		else
+			reply(it->fd, NULL);
+		close(it->fd);
+		it->fd = -1;
+	}
+}
+
+static void
+housekeep(sqlite3 *db)
+{
+	struct ticket_conf tc;
+
+	pthread_mutex_lock(&st.lock);
+	tc = st.tc;
+	pthread_mutex_unlock(&st.lock);
+	if (db_begin(db) < 0)
+		return;
+	if (tk_housekeep(db, &tc, time(NULL)) < 0 || db_commit(db) < 0) {
+		st.stats.db_errors++;
+		db_rollback(db);
+	}
+}
+
 static void *
 store_main(void *arg)
 {
 	char err[512];
 	sqlite3 *db = db_open_rw(st.state_dir, err, sizeof(err));
 	struct rrd_writer *w = rrd_writer_new(st.state_dir, st.rrdcached, st.step);
+	time_t next_housekeep = time(NULL) + 5;
 
 	if (db == NULL)
 		log_warnx("store: %s", err);
 	for (;;) {
 		struct item *batch;
+		struct ticket_conf tc;
 		size_t n = 0;
+		int full, ok = 1;
 
 		pthread_mutex_lock(&st.lock);
-		while (st.head == NULL && !st.stopping)
-			pthread_cond_wait(&st.cond, &st.lock);
+		while (st.head == NULL && !st.stopping && time(NULL) < next_housekeep) {
+			struct timespec until = { .tv_sec = next_housekeep, .tv_nsec = 0 };
+
+			if (pthread_cond_timedwait(&st.cond, &st.lock, &until) == ETIMEDOUT)
+				break;
+		}
 		if (st.head == NULL && st.stopping) {
 			pthread_mutex_unlock(&st.lock);
 			break;
 		}
+		if (st.head == NULL) {
+			pthread_mutex_unlock(&st.lock);
+			if (db)
+				housekeep(db);
+			next_housekeep = time(NULL) + HOUSEKEEP_S;
+			continue;
+		}
+		tc = st.tc;
 		/* take up to BATCH_MAX items: one transaction for all of them */
 		batch = st.head;
 		{
@@ -257,21 +413,37 @@ store_main(void *arg)
 		}
 		pthread_mutex_unlock(&st.lock);
 
+		full = db && needs_full_sync(batch);
+		if (full)
+			sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
 		if (db && db_begin(db) < 0)
 			st.stats.db_errors++;
-		while (batch) {
-			struct item *next = batch->next;
-
-			if (db == NULL || apply_item(db, w, batch) < 0)
+		for (struct item *it = batch; it; it = it->next) {
+			if (db == NULL || apply_item(db, w, it, &tc) < 0) {
 				st.stats.db_errors++;
-			else
+				if (it->kind == ITEM_TICKETS)
+					log_warnx("store: ticket changes could not be written");
+			} else {
 				st.stats.written++;
-			item_free(batch);
-			batch = next;
+			}
 		}
 		if (db && db_commit(db) < 0) {
 			st.stats.db_errors++;
 			db_rollback(db);
+			ok = 0;
+		}
+		if (full)
+			sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+		send_replies(batch, ok && db != NULL);
+		while (batch) {
+			struct item *next = batch->next;
+
+			item_free(batch);
+			batch = next;
+		}
+		if (db && time(NULL) >= next_housekeep) {
+			housekeep(db);
+			next_housekeep = time(NULL) + HOUSEKEEP_S;
 		}
 	}
 	rrd_writer_free(w);
@@ -285,6 +457,7 @@ store_start(const struct nocd_conf *conf)
 	nocd_strlcpy(st.state_dir, conf->state_dir, sizeof(st.state_dir));
 	nocd_strlcpy(st.rrdcached, conf->rrdcached, sizeof(st.rrdcached));
 	st.step = (unsigned long)conf->poll_interval;
+	st.tc = conf->tickets;
 	st.stopping = 0;
 	st.running = 1;
 	if (pthread_create(&st.thread, NULL, store_main, NULL) != 0) {

@@ -28,6 +28,7 @@ struct sample_row {
 	char *label;		/* ifName etc., owned, may be NULL */
 	struct sample_value *values;
 	size_t n_values;
+	int inventory;		/* a physical component (probe with inventory = true) */
 };
 
 /* What one poll of one device found. */
@@ -66,8 +67,22 @@ int store_device_remove(const char *name);
 /* After a reload: upsert the file's devices, drop config devices no longer in it. */
 int store_sync_config(const struct device_conf *devs, size_t n);
 
+/* Ticket operations from the rule engine; the vector is taken over. Never
+ * dropped: they wait for the writer however full the queue is. */
+struct ticket_ops;
+int store_tickets(struct ticket_ops *ops);
+/*
+ * An operator's action for the ticket queue (tickets.h): the writer applies
+ * it and writes the JSON reply line to fd, then closes fd. Takes both.
+ */
+struct json_t;
+int store_action(struct json_t *req, int fd);
+/* Settings the writer reads (ticket SLA etc.), after start and every reload. */
+void store_set_conf(const struct nocd_conf *conf);
+
 struct store_stats {
 	uint64_t submitted, dropped, written, rrd_errors, db_errors;
+	uint64_t ticket_ops, actions;
 	size_t queued;
 };
 void store_get_stats(struct store_stats *s);

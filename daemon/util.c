@@ -154,6 +154,25 @@ parse_time_spec(const char *s, time_t now, time_t *out)
 		*out = (time_t)strtoll(s, NULL, 10);
 		return 0;
 	}
+	/* a date and time: local time, or UTC with a Z */
+	if (strlen(s) >= 10 && s[4] == '-' && s[7] == '-') {
+		static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+			"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+
+		for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+			struct tm tm;
+			const char *end;
+
+			memset(&tm, 0, sizeof(tm));
+			if ((end = strptime(s, fmts[i], &tm)) == NULL ||
+			    (*end != '\0' && strcmp(end, "Z") != 0))
+				continue;
+			tm.tm_isdst = -1;
+			*out = *end == 'Z' ? timegm(&tm) : mktime(&tm);
+			return *out == (time_t)-1 ? -1 : 0;
+		}
+		return -1;
+	}
 	if (parse_duration(s, &secs) < 0)
 		return -1;
 	*out = now - secs;

@@ -29,7 +29,7 @@ static void
 test_shipped_probes_load(void **state)
 {
 	const char *dirs[] = { TEST_SRCDIR "/probes" };
-	struct probe_set ps = { NULL, 0 };
+	struct probe_set ps = { .v = NULL };
 	const struct probe *ifp, *st;
 	int c;
 
@@ -59,7 +59,7 @@ static void
 expect_error(const char *text, int line, const char *needle)
 {
 	char path[512], err[512], prefix[600];
-	struct probe_set ps = { NULL, 0 };
+	struct probe_set ps = { .v = NULL };
 
 	snprintf(path, sizeof(path), "%s/bad.conf", tmpdir);
 	write_file(path, text);
@@ -91,7 +91,7 @@ test_bad_file_does_not_stop_others(void **state)
 {
 	char dir[512], path[600];
 	const char *dirs[1];
-	struct probe_set ps = { NULL, 0 };
+	struct probe_set ps = { .v = NULL };
 
 	snprintf(dir, sizeof(dir), "%s/set", tmpdir);
 	mkdir_p(dir, 0700);
