@@ -55,6 +55,21 @@ check "nothing written outside state_dir ($outside)" [ -z "$outside" ]
 bad_names=$(find "$T_DIR/state/rrd" -name '*..*' -o -name '*%*' | head -n 3)
 check "no RRD file name with .. or % ($bad_names)" [ -z "$bad_names" ]
 
+# garbage sensors: no value, no ticket, the hostile duplicate names stay text
+sensor_instances() { show bad | python3 -c '
+import json, sys
+print(sorted({m["instance"] for m in json.load(sys.stdin)["metrics"] if m["metric"].startswith("sensor.")}))'; }
+wait_for 20 sh -c "'$NOCCTL' -c '$conf' device show bad --json | grep -q '\"sensor.type\"'"
+log "bad sensors: $(sensor_instances)"
+check "duplicate sensor names kept apart" sh -c "'$NOCCTL' -c '$conf' device show bad --json | grep -q '\.\./\.\./x#2'"
+no_sensor_value() { show bad | python3 -c '
+import json, sys
+v = [m["last_value"] for m in json.load(sys.stdin)["metrics"]
+     if m["metric"] == "sensor.value" and m.get("last_value") is not None]
+sys.exit(0 if not v else 1)'; }
+check "garbage sensor values are unknown, not numbers" no_sensor_value
+check "no temperature ticket from garbage" sh -c "! '$NOCCTL' -c '$conf' tickets list --json | grep -q room_temp"
+
 # the good device kept its 5 s schedule beside the bad one
 a=$(polls good); sleep 11; b=$(polls good)
 check "good device on schedule ($a -> $b in 11 s)" [ $((b - a)) -ge 2 ]

@@ -40,6 +40,23 @@ out=$("$NOCD" -n -c "$conf" 2>&1); rc=$?
 check "broken probe file exits 1" [ $rc = 1 ]
 check "broken probe file is named" sh -c "echo '$out' | grep -q 'zz-broken.conf:1:'"
 
+# a profile with a bad rule is named; the other profiles still load
+rm "$T_DIR/probes/zz-broken.conf"
+printf 'rules = (\n { name = "r"; metric = "ups.charge"; below = 5.0; severity = "loud";\n   category = "power"; } );\n' \
+    >"$T_DIR/probes/zz-rule.conf"
+out=$("$NOCD" -n -c "$conf" 2>&1); rc=$?
+check "bad rule in a profile exits 1" [ $rc = 1 ]
+check "bad rule is named with file and line" sh -c "echo '$out' | grep -q 'zz-rule.conf:2: rule r: severity'"
+rm "$T_DIR/probes/zz-rule.conf"
+# a rule in nocd.conf about a column no probe has
+{ printf 'probedirs = [ "%s" ];\n' "$T_DIR/probes"
+  printf 'rules = ( { name = "r"; metric = "ups.nosuch"; below = 5.0; severity = "major"; category = "power"; } );\n'
+} >"$conf"
+"$NOCD" -n -c "$conf" >"$T_DIR/out" 2>&1; rc=$?
+check "rule on an unknown column exits 1" [ $rc = 1 ]
+check "and says which" grep -q "nocd.conf:2: rule r: probe ups has no column 'nosuch'" "$T_DIR/out"
+printf 'probedirs = [ "%s" ];\n' "$T_DIR/probes" >"$conf"
+
 "$NOCCTL" -c "$conf" frobnicate >/dev/null 2>&1; rc=$?
 check "nocctl usage error exits 2" [ $rc = 2 ]
 printf 'state_dir = "%s";\n' "$T_DIR/nowhere" >"$conf"
