@@ -1333,6 +1333,9 @@ device_close(struct device *d)
 	poll_result_free(d->res);
 	d->res = NULL;
 	rows_reset(d);
+	free(d->walk);
+	d->walk = NULL;
+	d->walk_ncols = 0;
 }
 
 static void
@@ -1486,6 +1489,9 @@ reset_probe_state(const char *key, void *value, void *arg)
 		poll_result_free(d->res);
 		d->res = NULL;
 		rows_reset(d);
+		free(d->walk);
+		d->walk = NULL;
+		d->walk_ncols = 0;
 	}
 	memset(d->alt_choice, 0, sizeof(d->alt_choice));
 	memset(d->absent_until, 0, sizeof(d->absent_until));
