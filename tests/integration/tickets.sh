@@ -173,6 +173,18 @@ r = json.load(sys.stdin)
 sys.exit(0 if r and all(x["class"] == "ups" for x in r) else 1)'
 }
 check "json export filters by class" only_ups
+# asset import: RFC 4180 CSV with quotes; a bad line is named, the others applied
+printf 'device,asset_tag,owner,warranty_end\r\n"ups","A-7","Ops, Room ""A""",2030-01-01\r\narray,A-8,Storage,2030-02-30x\r\n' \
+    >"$T_DIR/assets.csv"
+"$NOCCTL" -c "$conf" asset import "$T_DIR/assets.csv" >"$T_DIR/import.out" 2>&1; rc=$?
+check "asset import with a bad line exits 1" [ $rc = 1 ]
+check "the bad line is named" grep -q 'assets.csv:3: warranty_end must be a date' "$T_DIR/import.out"
+C inventory export --format json --device ups >"$T_DIR/ups.json"
+check "the good line is applied, quotes and commas intact" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))[0]
+assert r["asset_tag"] == "A-7" and r["owner"] == "Ops, Room \"A\"" and r["warranty_end"] == "2030-01-01", r' "$T_DIR/ups.json"
+
 wait_for 40 has_ticket warranty_ending sw
 check "warranty ending within 90 days: a ticket" has_ticket warranty_ending sw
 
