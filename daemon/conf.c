@@ -817,6 +817,7 @@ static const struct key listen_keys[] = {
 
 static const struct key rrd_keys[] = {
 	{ "rrdcached", K_STRING, 0, PATH_MAX - 1 },
+	{ "write_cache", K_INT, 0, 3600 },
 };
 
 static int
@@ -855,6 +856,7 @@ read_root(struct ctx *c, const config_setting_t *root, struct nocd_conf *conf)
 
 		if (check_members(c, g, "rrd", rrd_keys, ARRAY_SIZE(rrd_keys), NULL, 0) < 0)
 			return -1;
+		get_int(g, "write_cache", &conf->rrd_write_cache);
 		if (config_setting_lookup_string(g, "rrdcached", &r) && r[0] != '\0') {
 			const config_setting_t *s = config_setting_get_member(g, "rrdcached");
 

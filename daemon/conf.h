@@ -59,6 +59,7 @@ struct nocd_conf {
 	int poll_max_rows;		/* rows per table before it counts as absurd */
 	struct strlist listen_trap, listen_syslog, listen_relp, listen_http;
 	char rrdcached[PATH_MAX];
+	int rrd_write_cache;		/* seconds direct RRD updates are held; 0 = none */
 	struct strlist mibdirs;
 	struct strlist probedirs;
 	char vendor_catalog[PATH_MAX];

@@ -255,7 +255,8 @@ dispatch(const char *line, int fd)
 	else if (strcmp(cmd, "stats") == 0)
 		reply = cmd_stats();
 	else if (strcmp(cmd, "ticket") == 0 || strcmp(cmd, "maintenance-add") == 0 ||
-	    strcmp(cmd, "maintenance-remove") == 0 || strcmp(cmd, "asset-set") == 0)
+	    strcmp(cmd, "maintenance-remove") == 0 || strcmp(cmd, "asset-set") == 0 ||
+	    strcmp(cmd, "flush") == 0)
 		reply = defer_to_store(req, fd);
 	else
 		reply = reply_error("unknown command %s", cmd);

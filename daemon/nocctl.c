@@ -432,6 +432,15 @@ cmd_graph(int argc, char **argv)
 		goto out;
 	}
 	nocd_strlcpy(g->rrdcached, conf.rrdcached, sizeof(g->rrdcached));
+	if (conf.rrdcached[0] == '\0' && conf.rrd_write_cache > 0) {
+		/* nocd holds recent updates (rrd.write_cache): have them written first;
+		 * if nocd is not running there is nothing held */
+		json_t *req = json_pack("{s:s, s:s}", "cmd", "flush", "device", argv[1]);
+		json_t *r = ctl_request(conf.state_dir, req, 10000, err, sizeof(err));
+
+		json_decref(req);
+		json_decref(r);
+	}
 	snprintf(g->title, sizeof(g->title), "%s %s %s", argv[1], argv[2],
 	    strcmp(instance, "_") ? instance : "");
 	if (copy_string(g->output, sizeof(g->output), out) < 0 ||

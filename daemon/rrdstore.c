@@ -41,7 +41,11 @@
 struct rrd_file {
 	size_t n_ds;
 	char ds[RRD_MAX_DS][DS_NAME_MAX];	/* in the file's order */
-	time_t last;				/* last update written */
+	time_t last;				/* last update written (or queued) */
+	/* write-back: updates held for one rrd_update_r() call */
+	char **pend;
+	int n_pend, cap_pend;
+	time_t flush_at;
 };
 
 struct rrd_writer {
@@ -56,6 +60,8 @@ struct rrd_writer {
 	int64_t backoff_ms;
 	int daemon_down;
 	struct log_ratelimit rl;
+	int cache_s;			/* hold direct updates this long; 0 = write each */
+	unsigned long flushes;
 };
 
 /* --- layout --- */
@@ -295,6 +301,131 @@ rrd_writer_new(const char *state_dir, const char *rrdcached, unsigned long step)
 	return w;
 }
 
+static void
+file_free(void *v)
+{
+	struct rrd_file *f = v;
+
+	if (f == NULL)
+		return;
+	for (int i = 0; i < f->n_pend; i++)
+		free(f->pend[i]);
+	free(f->pend);
+	free(f);
+}
+
+static int is_stale_update_error(const char *e);
+
+/*
+ * Write a file's held updates in one rrd_update_r() call: one open, one
+ * header read and one mmap for all of them instead of one per sample.
+ */
+static int
+flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
+{
+	char tmpl[RRD_MAX_DS * DS_NAME_MAX];
+	size_t tl = 0;
+	int rc;
+
+	if (f->n_pend == 0)
+		return 0;
+	for (size_t i = 0; i < f->n_ds; i++)
+		tl += (size_t)snprintf(tmpl + tl, sizeof(tmpl) - tl, "%s%s", i ? ":" : "",
+		    f->ds[i]);
+	rrd_clear_error();
+	rc = rrd_update_r(path, tmpl, f->n_pend, (const char **)f->pend);
+	w->flushes++;
+	if (rc != 0 && is_stale_update_error(rrd_get_error())) {
+		/* some were not newer than the file: write the rest one by one */
+		rrd_clear_error();
+		rc = 0;
+		for (int i = 0; i < f->n_pend; i++) {
+			const char *one[1] = { f->pend[i] };
+
+			if (rrd_update_r(path, tmpl, 1, one) != 0) {
+				if (!is_stale_update_error(rrd_get_error()))
+					rc = -1;
+				else
+					w->skipped++;
+				rrd_clear_error();
+			}
+		}
+	}
+	if (rc != 0) {
+		w->errors += (unsigned long)f->n_pend;
+		log_limited(&w->rl, LOG_LVL_WARN, "rrd: cannot update %s (%d samples): %s",
+		    path, f->n_pend, rrd_test_error() ? rrd_errmsg() : "error");
+		rrd_clear_error();
+	}
+	for (int i = 0; i < f->n_pend; i++)
+		free(f->pend[i]);
+	f->n_pend = 0;
+	return rc ? -1 : 0;
+}
+
+struct flush_ctx {
+	struct rrd_writer *w;
+	const char *prefix;	/* NULL: every file */
+	size_t plen;
+	time_t due;		/* 0: whatever is held; else only files due by then */
+	int n;
+};
+
+static int
+flush_one(const char *key, void *value, void *arg)
+{
+	struct flush_ctx *c = arg;
+	struct rrd_file *f = value;
+
+	if (f->n_pend == 0 || (c->due && f->flush_at > c->due) ||
+	    (c->prefix && strncmp(key, c->prefix, c->plen) != 0))
+		return 0;
+	flush_file(c->w, key, f);
+	c->n++;
+	return 0;
+}
+
+int
+rrd_writer_flush(struct rrd_writer *w, const char *device)
+{
+	char prefix[PATH_MAX];
+	struct flush_ctx c = { w, NULL, 0, 0, 0 };
+
+	if (w == NULL)
+		return 0;
+	if (device) {
+		/* every file under rrd/<device>/ */
+		if (rrd_path(w->state_dir, device, "x", "x", prefix, sizeof(prefix)) < 0)
+			return -1;
+		prefix[strlen(prefix) - strlen("x/x.rrd")] = '\0';
+		c.prefix = prefix;
+		c.plen = strlen(prefix);
+	}
+	hashmap_foreach(w->files, flush_one, &c, NULL);
+	return c.n;
+}
+
+int
+rrd_writer_flush_due(struct rrd_writer *w, time_t now)
+{
+	struct flush_ctx c = { w, NULL, 0, now, 0 };
+
+	if (w == NULL || w->cache_s <= 0)
+		return 0;
+	hashmap_foreach(w->files, flush_one, &c, NULL);
+	return c.n;
+}
+
+void
+rrd_writer_set_cache(struct rrd_writer *w, int seconds)
+{
+	if (w == NULL)
+		return;
+	if (seconds <= 0)
+		rrd_writer_flush(w, NULL);
+	w->cache_s = seconds > 0 ? seconds : 0;
+}
+
 void
 rrd_writer_free(struct rrd_writer *w)
 {
@@ -304,7 +435,8 @@ rrd_writer_free(struct rrd_writer *w)
 		rrdc_disconnect();
 	if (w->skipped)
 		log_debug("rrd: %lu samples were not newer than their file", w->skipped);
-	hashmap_free(w->files, free);
+	rrd_writer_flush(w, NULL);
+	hashmap_free(w->files, file_free);
 	free(w);
 }
 
@@ -312,6 +444,16 @@ unsigned long
 rrd_writer_errors(const struct rrd_writer *w)
 {
 	return w ? w->errors : 0;
+}
+
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
 }
 
 static int
@@ -372,6 +514,7 @@ read_file(const char *path, struct rrd_file *f)
 	time_t last = 0;
 	int rc = 0;
 
+	memset(f, 0, sizeof(*f));
 	rrd_clear_error();
 	if (rrd_lastupdate_r(path, &last, &n_ds, &names, &last_ds) != 0)
 		return -1;
@@ -487,7 +630,8 @@ file_for(struct rrd_writer *w, const char *path, const char *const *ds, size_t n
 	} else {
 		/* the group's data sources changed while we were running */
 		hashmap_remove(w->files, path);
-		free(f);
+		flush_file(w, path, f);
+		file_free(f);
 		f = NULL;
 		if (rename_aside(w, path, "has other data sources") < 0)
 			return NULL;
@@ -563,6 +707,23 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 		    f->ds[i]);
 	}
 	argv[0] = val;
+	if (!w->daemon[0] && w->cache_s > 0) {
+		time_t now = time(NULL);
+
+		/* held: flushed with the file's next ones (spread over the cache time) */
+		if (f->n_pend == 0)
+			f->flush_at = now + w->cache_s / 2 +
+			    (time_t)(name_hash(path) % (uint32_t)(w->cache_s / 2 + 1));
+		if (f->n_pend == f->cap_pend) {
+			f->cap_pend = f->cap_pend ? f->cap_pend * 2 : 8;
+			f->pend = xreallocarray(f->pend, (size_t)f->cap_pend, sizeof(*f->pend));
+		}
+		f->pend[f->n_pend++] = xstrdup(val);
+		f->last = when;
+		if (now >= f->flush_at || f->n_pend >= 256)
+			return flush_file(w, path, f);
+		return 0;
+	}
 	rrd_clear_error();
 	if (w->daemon[0]) {
 		const char *name = daemon_name(w->daemon, path);
@@ -603,7 +764,7 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 		/* check the file again next time: it may be gone or replaced */
 		rc = fail(w, path, "cannot update", rrd_test_error() ? rrd_errmsg() :
 		    rc > 0 ? strerror(rc) : "rrdcached refused the update");
-		free(hashmap_remove(w->files, path));
+		file_free(hashmap_remove(w->files, path));
 		return rc;
 	}
 	f->last = when;

@@ -48,4 +48,15 @@ int rrd_writer_update(struct rrd_writer *w, const char *device, const char *grou
 int rrd_flush_file(const char *rrdcached, const char *path);
 unsigned long rrd_writer_errors(const struct rrd_writer *w);
 
+/*
+ * Write-back for direct writes (not through rrdcached, which has its own):
+ * updates are held up to `seconds` per file and written together, the way
+ * rrdcached's -w and collectd's CacheTimeout do. 0 writes every sample.
+ */
+void rrd_writer_set_cache(struct rrd_writer *w, int seconds);
+/* Write what is held: of one device (NULL: of all). Returns files written. */
+int rrd_writer_flush(struct rrd_writer *w, const char *device);
+/* Write the files whose hold time is over. */
+int rrd_writer_flush_due(struct rrd_writer *w, time_t now);
+
 #endif

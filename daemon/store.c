@@ -50,6 +50,7 @@ static struct {
 	char rrdcached[PATH_MAX];
 	unsigned long step;
 	struct ticket_conf tc;	/* under lock: reloads change it */
+	int write_cache;	/* under lock: rrd.write_cache */
 } st = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 /* --- poll results --- */
@@ -220,6 +221,7 @@ store_set_conf(const struct nocd_conf *conf)
 {
 	pthread_mutex_lock(&st.lock);
 	st.tc = conf->tickets;
+	st.write_cache = conf->rrd_write_cache;
 	pthread_mutex_unlock(&st.lock);
 }
 
@@ -273,6 +275,14 @@ write_rrd(struct rrd_writer *w, const struct poll_result *r)
 }
 
 static int
+is_flush(json_t *req)
+{
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+
+	return cmd != NULL && strcmp(cmd, "flush") == 0;
+}
+
+static int
 has_inventory(const struct poll_result *r)
 {
 	for (size_t i = 0; i < r->n_rows; i++)
@@ -303,6 +313,15 @@ apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it, const struct tick
 		}
 		return 0;
 	case ITEM_ACTION:
+		if (is_flush(it->req)) {
+			/* held RRD updates of a device, before nocctl draws its graphs */
+			const char *dev = json_string_value(json_object_get(it->req, "device"));
+			int n = rrd_writer_flush(w, dev);
+
+			json_decref(it->req);
+			it->req = json_pack("{s:b, s:i}", "ok", 1, "files", n);
+			return 0;
+		}
 		/* the reply waits for the commit (see store_main) */
 		r = tk_action(db, it->req, tc);
 		json_decref(it->req);
@@ -370,6 +389,7 @@ store_main(void *arg)
 	sqlite3 *db = db_open_rw(st.state_dir, err, sizeof(err));
 	struct rrd_writer *w = rrd_writer_new(st.state_dir, st.rrdcached, st.step);
 	time_t next_housekeep = time(NULL) + 5;
+	int cache = -1;
 
 	if (db == NULL)
 		log_warnx("store: %s", err);
@@ -394,10 +414,15 @@ store_main(void *arg)
 			pthread_mutex_unlock(&st.lock);
 			if (db)
 				housekeep(db);
+			rrd_writer_flush_due(w, time(NULL));
 			next_housekeep = time(NULL) + HOUSEKEEP_S;
 			continue;
 		}
 		tc = st.tc;
+		if (st.write_cache != cache) {
+			cache = st.write_cache;
+			rrd_writer_set_cache(w, cache);
+		}
 		/* take up to BATCH_MAX items: one transaction for all of them */
 		batch = st.head;
 		{
@@ -441,8 +466,10 @@ store_main(void *arg)
 			item_free(batch);
 			batch = next;
 		}
-		if (db && time(NULL) >= next_housekeep) {
-			housekeep(db);
+		if (time(NULL) >= next_housekeep) {
+			if (db)
+				housekeep(db);
+			rrd_writer_flush_due(w, time(NULL));
 			next_housekeep = time(NULL) + HOUSEKEEP_S;
 		}
 	}
@@ -458,6 +485,7 @@ store_start(const struct nocd_conf *conf)
 	nocd_strlcpy(st.rrdcached, conf->rrdcached, sizeof(st.rrdcached));
 	st.step = (unsigned long)conf->poll_interval;
 	st.tc = conf->tickets;
+	st.write_cache = conf->rrd_write_cache;
 	st.stopping = 0;
 	st.running = 1;
 	if (pthread_create(&st.thread, NULL, store_main, NULL) != 0) {

@@ -1097,10 +1097,53 @@ __lsan_default_suppressions(void)
 	    "leak:libcairo.so\n";
 }
 
+/* rrd.write_cache: samples are held and written together, none lost */
+static void
+test_write_cache(void **state)
+{
+	const char *ds[] = { "in", "out" };
+	char sd[256], path[4096], names[8][20], vals[8][32];
+	struct rrd_writer *w;
+	time_t t0 = (time(NULL) / STEP) * STEP - 40 * STEP, last;
+	unsigned long n;
+
+	(void)state;
+	subdir(sd, sizeof(sd), "cache");
+	assert_int_equal(rrd_path(sd, "c1", "if", "eth0", path, sizeof(path)), 0);
+	w = rrd_writer_new(sd, "", STEP);
+	rrd_writer_set_cache(w, 600);
+	for (int i = 0; i < 10; i++) {
+		double v[2] = { (double)i, (double)(100 + i) };
+
+		assert_int_equal(rrd_writer_update(w, "c1", "if", "eth0", t0 + i * STEP, ds, v, 2),
+		    0);
+	}
+	/* the file exists (created at once) but holds only its start */
+	last_values(path, &last, &n, names, vals);
+	assert_true(last < t0 + 9 * STEP);
+	/* another device's flush leaves this one's held */
+	assert_int_equal(rrd_writer_flush(w, "other"), 0);
+	assert_int_equal(rrd_writer_flush(w, "c1"), 1);
+	last_values(path, &last, &n, names, vals);
+	assert_int_equal(last, t0 + 9 * STEP);
+	assert_true(fabs(strtod(vals[1], NULL) - 109) < 1e-9);
+	/* what is held when the writer stops is written */
+	{
+		double v[2] = { 7, 8 };
+
+		assert_int_equal(rrd_writer_update(w, "c1", "if", "eth0", t0 + 10 * STEP, ds, v, 2),
+		    0);
+	}
+	rrd_writer_free(w);
+	last_values(path, &last, &n, names, vals);
+	assert_int_equal(last, t0 + 10 * STEP);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_write_cache, setup, teardown),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_path_hostile),
 		cmocka_unit_test_setup_teardown(test_layout_creates, setup, teardown),
