@@ -145,7 +145,7 @@ check_members(struct ctx *c, const config_setting_t *g, const char *where,
 	return 0;
 }
 
-static void
+void
 strlist_free(struct strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -155,7 +155,7 @@ strlist_free(struct strlist *l)
 	l->n = 0;
 }
 
-static void
+void
 strlist_add(struct strlist *l, const char *s)
 {
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
@@ -623,13 +623,15 @@ read_trap(struct ctx *c, const config_setting_t *g, struct nocd_conf *conf)
 	static const struct key keys[] = {
 		{ "communities", K_STRLIST, 0, 0 },
 		{ "users", K_LIST, 0, 0 },
+		{ "catalog", K_STRING, 0, PATH_MAX - 1 },
 	};
 	static const struct key trap_user_keys[] = {
 		{ "name", K_STRING, 0, NAME_MAX_LEN - 1 },
 	};
 	const config_setting_t *s;
 
-	if (check_members(c, g, "trap", keys, ARRAY_SIZE(keys), NULL, 0) < 0)
+	if (check_members(c, g, "trap", keys, ARRAY_SIZE(keys), NULL, 0) < 0 ||
+	    get_path(c, g, "catalog", conf->trap_catalog, sizeof(conf->trap_catalog)) < 0)
 		return -1;
 	if ((s = config_setting_get_member(g, "communities")) != NULL) {
 		strlist_free(&conf->trap_communities);
@@ -684,6 +686,15 @@ conf_defaults(struct nocd_conf *conf)
 	conf->tickets.escalate_after_s = 1800;
 	conf->tickets.flap_window_s = 600;
 	conf->tickets.warranty_days = 90;
+	conf->events_max_age_days = 90;
+	conf->events_max_rows = 5000000;
+	nocd_strlcpy(conf->trap_catalog, PKGDATADIR "/mibs/traps.conf", sizeof(conf->trap_catalog));
+	nocd_strlcpy(conf->syslog_rules, PKGDATADIR "/mibs/syslog-rules.conf",
+	    sizeof(conf->syslog_rules));
+	conf->syslog_max_message = 8192;
+	conf->syslog_idle_timeout = 300;
+	conf->syslog_max_connections = 256;
+	conf->syslog_rate = 200;
 	strlist_add(&conf->listen_trap, "udp:0.0.0.0:162");
 	strlist_add(&conf->listen_syslog, "udp:0.0.0.0:514");
 	strlist_add(&conf->listen_syslog, "tcp:0.0.0.0:514");
@@ -742,6 +753,21 @@ static const struct key top_keys[] = {
 	{ "devices", K_LIST, 0, 0 },
 	{ "rules", K_LIST, 0, 0 },
 	{ "tickets", K_GROUP, 0, 0 },
+	{ "events", K_GROUP, 0, 0 },
+	{ "syslog", K_GROUP, 0, 0 },
+};
+
+static const struct key syslog_keys[] = {
+	{ "rules", K_STRING, 0, PATH_MAX - 1 },
+	{ "max_message", K_INT, 480, 1048576 },
+	{ "idle_timeout", K_INT, 1, 86400 },
+	{ "max_connections", K_INT, 1, 10000 },
+	{ "rate", K_INT, 1, 1000000 },
+};
+
+static const struct key event_keys[] = {
+	{ "max_age_days", K_INT, 1, 3650 },
+	{ "max_rows", K_INT, 1000, 2000000000 },
 };
 
 static const struct key ticket_keys[] = {
@@ -891,6 +917,28 @@ read_root(struct ctx *c, const config_setting_t *root, struct nocd_conf *conf)
 	if ((g = config_setting_get_member(root, "tickets")) != NULL &&
 	    read_tickets(c, g, conf) < 0)
 		return -1;
+	if ((g = config_setting_get_member(root, "syslog")) != NULL) {
+		int rate = 0;
+
+		if (check_members(c, g, "syslog", syslog_keys, ARRAY_SIZE(syslog_keys), NULL, 0) < 0 ||
+		    get_path(c, g, "rules", conf->syslog_rules, sizeof(conf->syslog_rules)) < 0)
+			return -1;
+		get_int(g, "max_message", &conf->syslog_max_message);
+		get_int(g, "idle_timeout", &conf->syslog_idle_timeout);
+		get_int(g, "max_connections", &conf->syslog_max_connections);
+		get_int(g, "rate", &rate);
+		if (rate > 0)
+			conf->syslog_rate = rate;
+	}
+	if ((g = config_setting_get_member(root, "events")) != NULL) {
+		int rows = 0;
+
+		if (check_members(c, g, "events", event_keys, ARRAY_SIZE(event_keys), NULL, 0) < 0)
+			return -1;
+		get_int(g, "max_age_days", &conf->events_max_age_days);
+		if (get_int(g, "max_rows", &rows) == 0 && rows > 0)
+			conf->events_max_rows = rows;
+	}
 	return 0;
 }
 

@@ -47,6 +47,8 @@ struct strlist {
 	char **v;
 	size_t n;
 };
+void strlist_add(struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
 
 struct nocd_conf {
 	char path[PATH_MAX];
@@ -68,6 +70,14 @@ struct nocd_conf {
 	size_t n_trap_users;
 	struct device_conf *devices;
 	size_t n_devices;
+	int events_max_age_days;	/* events kept this long */
+	long long events_max_rows;	/* and at most this many */
+	char trap_catalog[PATH_MAX];	/* trap OIDs to event types and tickets */
+	char syslog_rules[PATH_MAX];	/* syslog lines to event types and tickets */
+	int syslog_max_message;		/* bytes */
+	int syslog_idle_timeout;	/* seconds before an idle TCP sender is closed */
+	int syslog_max_connections;
+	double syslog_rate;		/* messages per second per source, sustained */
 	struct rule *rules;		/* replace or add to the profiles' rules */
 	size_t n_rules;
 	struct ticket_conf {

@@ -20,6 +20,8 @@
 #include "poller.h"
 #include "rules.h"
 #include "store.h"
+#include "syslogd.h"
+#include "trapd.h"
 #include "util.h"
 
 #define REQUEST_MAX 65536
@@ -38,7 +40,21 @@ static struct {
 	int fd;
 	char path[PATH_MAX];
 	int n_clients;
+	struct trapd *trapd;
+	struct syslogd *syslogd;
 } ctl = { .fd = -1 };
+
+void
+control_set_syslogd(struct syslogd *s)
+{
+	ctl.syslogd = s;
+}
+
+void
+control_set_trapd(struct trapd *t)
+{
+	ctl.trapd = t;
+}
 
 static json_t *reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -185,12 +201,17 @@ cmd_stats(void)
 	struct poller_stats ps;
 	struct store_stats ss;
 	struct rule_stats rs;
+	struct trapd_stats ts;
+	struct syslogd_stats ys;
+	json_t *o;
 
+	trapd_get_stats(ctl.trapd, &ts);
+	syslogd_get_stats(ctl.syslogd, &ys);
 	poller_get_stats(ctl.poller, &ps);
 	store_get_stats(&ss);
 	rules_get_stats(poller_rules(ctl.poller), &rs);
-	return json_pack("{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+	o = json_pack("{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 	    " s:{s:I, s:I, s:I, s:I}}", "ok", 1,
 	    "poller", "devices", (json_int_t)poller_device_count(ctl.poller),
 	    "polls_started", (json_int_t)ps.polls_started, "polls_ok", (json_int_t)ps.polls_ok,
@@ -203,9 +224,32 @@ cmd_stats(void)
 	    "written", (json_int_t)ss.written, "rrd_errors", (json_int_t)ss.rrd_errors,
 	    "db_errors", (json_int_t)ss.db_errors, "queued", (json_int_t)ss.queued,
 	    "ticket_ops", (json_int_t)ss.ticket_ops, "actions", (json_int_t)ss.actions,
+	    "events_written", (json_int_t)ss.events_written,
+	    "events_dropped", (json_int_t)ss.events_dropped,
 	    "rules", "rules", (json_int_t)rules_engine_count(poller_rules(ctl.poller)),
 	    "evaluations", (json_int_t)rs.evaluations, "raised", (json_int_t)rs.raised,
 	    "cleared", (json_int_t)rs.cleared);
+	if (o != NULL)
+		json_object_set_new(o, "traps", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		    " s:I, s:I, s:I, s:I}", "received", (json_int_t)ts.received,
+		    "accepted", (json_int_t)ts.accepted, "informs_acked", (json_int_t)ts.informs_acked,
+		    "refused_community", (json_int_t)ts.refused_community,
+		    "refused_auth", (json_int_t)ts.refused_auth,
+		    "refused_unknown_user", (json_int_t)ts.refused_unknown_user,
+		    "refused_decrypt", (json_int_t)ts.refused_decrypt,
+		    "refused_engine", (json_int_t)ts.refused_engine,
+		    "malformed", (json_int_t)ts.malformed, "rate_limited", (json_int_t)ts.rate_limited,
+		    "unknown_device", (json_int_t)ts.unknown_device));
+	if (o != NULL)
+		json_object_set_new(o, "syslog", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		    " s:I}", "received", (json_int_t)ys.received, "stored", (json_int_t)ys.stored,
+		    "malformed", (json_int_t)ys.malformed, "too_long", (json_int_t)ys.too_long,
+		    "rate_limited", (json_int_t)ys.rate_limited,
+		    "dropped_queue", (json_int_t)ys.dropped_queue,
+		    "connections", (json_int_t)ys.connections,
+		    "connections_refused", (json_int_t)ys.connections_refused,
+		    "idle_closed", (json_int_t)ys.idle_closed));
+	return o;
 }
 
 /* Marks a request whose reply the store thread writes. */

@@ -17,4 +17,10 @@ int control_init(struct evloop *loop, const char *state_dir, struct poller *poll
 void control_set_conf(const struct nocd_conf *conf);
 void control_shutdown(void);
 
+struct trapd;
+/* Counters of the trap receiver for `nocctl stats` (NULL: none). */
+void control_set_trapd(struct trapd *t);
+struct syslogd;
+void control_set_syslogd(struct syslogd *s);
+
 #endif

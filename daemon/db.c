@@ -147,6 +147,29 @@ static const char *const migrations[] = {
 	" device TEXT PRIMARY KEY, asset_tag TEXT NOT NULL DEFAULT '',"
 	" owner TEXT NOT NULL DEFAULT '', purchase_date TEXT NOT NULL DEFAULT '',"
 	" warranty_end TEXT NOT NULL DEFAULT '', updated INTEGER NOT NULL);",
+	/* 3: events from traps, syslog and polls, searchable */
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL,"
+	" source TEXT NOT NULL CHECK(source IN ('trap', 'syslog', 'poll')),"
+	" device TEXT NOT NULL DEFAULT '',"
+	" host TEXT NOT NULL DEFAULT '',"
+	" severity TEXT NOT NULL,"
+	" type TEXT NOT NULL,"
+	" oid TEXT NOT NULL DEFAULT '',"
+	" message TEXT NOT NULL,"
+	" detail TEXT,"
+	" ticket_id INTEGER);"
+	"CREATE INDEX events_time ON events(time);"
+	"CREATE INDEX events_device ON events(device, time);"
+	"CREATE VIRTUAL TABLE events_fts USING fts5(message, host, type,"
+	" content='events', content_rowid='id');"
+	"CREATE TRIGGER events_ai AFTER INSERT ON events BEGIN"
+	" INSERT INTO events_fts(rowid, message, host, type)"
+	" VALUES (new.id, new.message, new.host, new.type); END;"
+	"CREATE TRIGGER events_ad AFTER DELETE ON events BEGIN"
+	" INSERT INTO events_fts(events_fts, rowid, message, host, type)"
+	" VALUES ('delete', old.id, old.message, old.host, old.type); END;",
 };
 #define SCHEMA_VERSION	((int)ARRAY_SIZE(migrations))
 

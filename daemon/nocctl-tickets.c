@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "events.h"
 #include "nocctl.h"
 #include "tickets.h"
 #include "util.h"
@@ -682,4 +683,100 @@ cmd_asset(int argc, char **argv)
 		return control(req);
 	}
 	usage();
+}
+
+/* --- events and logs --- */
+
+static void
+print_events(json_t *list)
+{
+	size_t i;
+	json_t *e;
+
+	printf("%-17s %-7s %-16s %-16s %-9s %-20s %s\n", "TIME", "SOURCE", "DEVICE", "HOST",
+	    "SEVERITY", "TYPE", "MESSAGE");
+	json_array_foreach(list, i, e) {
+		put_time(e, "time", 18);
+		put_field(jstr(e, "source"), 8);
+		put_field(jstr(e, "device"), 17);
+		put_field(jstr(e, "host"), 17);
+		put_field(jstr(e, "severity"), 10);
+		put_field(jstr(e, "type"), 21);
+		put_field(jstr(e, "message"), 0);
+		putchar('\n');
+	}
+}
+
+int
+cmd_events(int argc, char **argv)
+{
+	struct opt opts[] = { { "--source", "", 0 }, { "--since", "1h", 0 },
+		{ "--limit", "1000", 0 }, { NULL, NULL, 0 } };
+	const char *src;
+	time_t since;
+	sqlite3 *db;
+	json_t *list;
+	int rc, limit;
+
+	if (argc < 2 || strcmp(argv[1], "list") != 0)
+		usage();
+	if ((rc = parse_opts(argc, argv, 2, opts)) != 0)
+		return rc;
+	src = opt(opts, "--source");
+	if (src[0] && strcmp(src, "trap") && strcmp(src, "syslog") && strcmp(src, "poll")) {
+		fail("--source is trap, syslog or poll");
+		return EXIT_USAGE;
+	}
+	limit = atoi(opt(opts, "--limit"));
+	if (parse_since(opt(opts, "--since"), &since) < 0 || limit <= 0) {
+		fail("--since takes a duration (1h, 30d) or a date; --limit a number");
+		return EXIT_USAGE;
+	}
+	if ((db = open_db()) == NULL)
+		return EXIT_RUNTIME;
+	list = ev_query_list(db, src, since, limit);
+	db_close(db);
+	if (list == NULL)
+		return fail("cannot read the events");
+	if (json_out)
+		rc = print_json(list);
+	else
+		print_events(list);
+	json_decref(list);
+	return rc;
+}
+
+int
+cmd_logs(int argc, char **argv)
+{
+	struct opt opts[] = { { "--since", "1d", 0 }, { "--limit", "1000", 0 },
+		{ NULL, NULL, 0 } };
+	char err[256] = "";
+	time_t since;
+	sqlite3 *db;
+	json_t *list;
+	int rc, limit;
+
+	if (argc < 3 || strcmp(argv[1], "search") != 0)
+		usage();
+	if ((rc = parse_opts(argc, argv, 3, opts)) != 0)
+		return rc;
+	limit = atoi(opt(opts, "--limit"));
+	if (parse_since(opt(opts, "--since"), &since) < 0 || limit <= 0) {
+		fail("--since takes a duration (1h, 30d) or a date; --limit a number");
+		return EXIT_USAGE;
+	}
+	if ((db = open_db()) == NULL)
+		return EXIT_RUNTIME;
+	list = ev_query_search(db, argv[2], since, limit, err, sizeof(err));
+	db_close(db);
+	if (list == NULL)
+		return fail("search '%s': %s (words, \"phrases\", AND, OR, NOT, prefix*)", argv[2],
+		    err);
+	if (json_out)
+		rc = print_json(list);
+	else
+		print_events(list);
+	json_decref(list);
+	return rc;
 }

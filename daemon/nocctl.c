@@ -57,6 +57,8 @@ usage(void)
 	    "  asset set DEVICE [--warranty-end DATE] [--purchase-date DATE] [--asset-tag T]\n"
 	    "            [--owner O]\n"
 	    "  asset import FILE.csv\n"
+	    "  events list [--source trap|syslog|poll] [--since 1h] [--limit N] [--json]\n"
+	    "  logs search TEXT [--since 1d] [--limit N] [--json]\n"
 	    "A key given as \"-\" is read from standard input.\n");
 	exit(EXIT_USAGE);
 }
@@ -530,6 +532,10 @@ main(int argc, char **argv)
 		rc = cmd_inventory(argc, argv);
 	else if (strcmp(argv[0], "asset") == 0)
 		rc = cmd_asset(argc, argv);
+	else if (strcmp(argv[0], "events") == 0)
+		rc = cmd_events(argc, argv);
+	else if (strcmp(argv[0], "logs") == 0)
+		rc = cmd_logs(argc, argv);
 	else
 		usage();
 	conf_free(&conf);

@@ -28,5 +28,7 @@ int cmd_tickets(int argc, char **argv);
 int cmd_maintenance(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_asset(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 
 #endif

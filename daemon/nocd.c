@@ -26,6 +26,8 @@
 #include "rules.h"
 #include "snmpsess.h"
 #include "store.h"
+#include "syslogd.h"
+#include "trapd.h"
 #include "util.h"
 #include "vendor.h"
 
@@ -35,6 +37,8 @@ static struct {
 	struct vendor_catalog *vendors;
 	struct evloop *loop;
 	struct poller *poller;
+	struct trapd *trapd;
+	struct syslogd *syslogd;
 	char pidfile[PATH_MAX];
 } nocd;
 
@@ -111,6 +115,17 @@ out:
 	return rc;
 }
 
+/* The device a trap or a syslog line comes from: by its address, else by name. */
+static const char *
+lookup_device(const char *address, void *arg)
+{
+	const char *name = poller_find_by_address(arg, address);
+
+	if (name == NULL && poller_has_device(arg, address))
+		name = poller_device_conf(arg, address)->name;
+	return name;
+}
+
 static void
 on_terminate(int signo, void *arg)
 {
@@ -142,6 +157,8 @@ on_reload(int signo, void *arg)
 	poller_reconfigure(nocd.poller, conf, probes);
 	control_set_conf(conf);
 	store_set_conf(conf);
+	trapd_reconfigure(nocd.trapd, conf);
+	syslogd_reconfigure(nocd.syslogd, conf);
 	store_sync_config(conf->devices, conf->n_devices);
 	nocd.conf = conf;
 	nocd.probes = probes;
@@ -275,6 +292,17 @@ main(int argc, char **argv)
 		rules_engine_free(re);
 		if (ignored)
 			return 1;
+		/* the trap catalog, when there is one to read */
+		if (access(nocd.conf->trap_catalog, F_OK) == 0 &&
+		    trapd_check_catalog(nocd.conf->trap_catalog, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+		if (access(nocd.conf->syslog_rules, F_OK) == 0 &&
+		    syslogd_check_rules(nocd.conf->syslog_rules, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
 		printf("configuration OK\n");
 		return 0;
 	}
@@ -283,6 +311,12 @@ main(int argc, char **argv)
 	if (prepare_state_dir(nocd.conf) < 0)
 		return 1;
 	privdrop_raise_nofile();
+	/* the SNMP library first: the trap transports are its own, bound as root */
+	snmpsess_library_init((const char *const *)nocd.conf->mibdirs.v, nocd.conf->mibdirs.n);
+	if ((nocd.trapd = trapd_open(nocd.conf, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if ((nocd.syslogd = syslogd_open(nocd.conf, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 	if (!foreground)
 		daemonize();
 	if (privdrop_to_user(nocd.conf->user) < 0)
@@ -293,7 +327,6 @@ main(int argc, char **argv)
 	/* unprivileged from here on */
 	if (sync_database(nocd.conf, &api, &n_api) < 0)
 		fatalx("cannot prepare the database in %s", nocd.conf->state_dir);
-	snmpsess_library_init((const char *const *)nocd.conf->mibdirs.v, nocd.conf->mibdirs.n);
 	nocd.probes = load_probes(nocd.conf, &failed);
 	nocd.vendors = vendor_catalog_load(nocd.conf->vendor_catalog, err, sizeof(err));
 	if (nocd.vendors == NULL)
@@ -314,6 +347,10 @@ main(int argc, char **argv)
 		explicit_bzero(api, n_api * sizeof(*api));
 		free(api);
 	}
+	trapd_start(nocd.trapd, nocd.loop, nocd.conf, lookup_device, nocd.poller);
+	syslogd_start(nocd.syslogd, nocd.loop, nocd.conf, lookup_device, nocd.poller);
+	control_set_trapd(nocd.trapd);
+	control_set_syslogd(nocd.syslogd);
 	if (control_init(nocd.loop, nocd.conf->state_dir, nocd.poller, nocd.conf) < 0)
 		fatalx("cannot open the control socket");
 	log_info("nocd %s started: %zu devices, %zu probes, state in %s", PACKAGE_VERSION,
@@ -322,6 +359,8 @@ main(int argc, char **argv)
 	evloop_run(nocd.loop);
 
 	control_shutdown();
+	trapd_free(nocd.trapd);
+	syslogd_free(nocd.syslogd);
 	poller_free(nocd.poller);
 	store_stop();
 	snmpsess_library_shutdown();

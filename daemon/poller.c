@@ -1420,6 +1420,31 @@ poller_remove_device(struct poller *p, const char *name)
 	return 0;
 }
 
+struct find_addr {
+	const char *address;
+	const char *name;
+};
+
+static int
+match_address(const char *key, void *value, void *arg)
+{
+	struct find_addr *f = arg;
+	const struct device *d = value;
+
+	if (f->name == NULL && strcmp(d->conf.address, f->address) == 0)
+		f->name = key;
+	return 0;
+}
+
+const char *
+poller_find_by_address(struct poller *p, const char *address)
+{
+	struct find_addr f = { address, NULL };
+
+	hashmap_foreach(p->devices, match_address, &f, NULL);
+	return f.name;
+}
+
 int
 poller_has_device(const struct poller *p, const char *name)
 {

@@ -44,5 +44,7 @@ struct poller_stats {
 void poller_get_stats(const struct poller *p, struct poller_stats *s);
 struct rule_engine;
 const struct rule_engine *poller_rules(const struct poller *p);
+/* The device polled at this address (as configured), NULL if none. */
+const char *poller_find_by_address(struct poller *p, const char *address);
 
 #endif

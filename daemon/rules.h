@@ -77,6 +77,7 @@ struct ticket_op {
 	double value;
 	time_t when;
 	int availability;	/* the device itself is unreachable (parent links) */
+	char source[8];		/* "poll" (default), "trap", "syslog" */
 	int after_restart;	/* first sighting since nocd started: no new occurrence */
 };
 

@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "events.h"
 #include "log.h"
 #include "rrdstore.h"
 #include "rules.h"
@@ -24,7 +25,8 @@
 
 #define HOUSEKEEP_S 30		/* SLA, escalation and warranty checks */
 
-enum item_kind { ITEM_POLL, ITEM_UPSERT, ITEM_REMOVE, ITEM_SYNC, ITEM_TICKETS, ITEM_ACTION };
+enum item_kind { ITEM_POLL, ITEM_UPSERT, ITEM_REMOVE, ITEM_SYNC, ITEM_TICKETS, ITEM_ACTION,
+	ITEM_EVENTS };
 
 struct item {
 	enum item_kind kind;
@@ -35,6 +37,7 @@ struct item {
 	char name[NAME_MAX_LEN];
 	struct ticket_ops ops;		/* ITEM_TICKETS */
 	json_t *req;			/* ITEM_ACTION */
+	struct event_batch events;	/* ITEM_EVENTS */
 	int fd;				/* ITEM_ACTION: where the reply goes */
 };
 
@@ -51,6 +54,7 @@ static struct {
 	unsigned long step;
 	struct ticket_conf tc;	/* under lock: reloads change it */
 	int write_cache;	/* under lock: rrd.write_cache */
+	long long ev_max_age_s, ev_max_rows;	/* under lock: events.* */
 } st = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 /* --- poll results --- */
@@ -110,6 +114,7 @@ item_free(struct item *it)
 {
 	poll_result_free(it->poll);
 	ticket_ops_free(&it->ops);
+	event_batch_free(&it->events);
 	json_decref(it->req);
 	if (it->kind == ITEM_ACTION && it->fd >= 0)
 		close(it->fd);
@@ -206,6 +211,35 @@ store_tickets(struct ticket_ops *ops)
 }
 
 int
+store_events(struct event_batch *b, int droppable)
+{
+	struct item *it = xcalloc(1, sizeof(*it));
+	size_t n = b->n;
+
+	it->kind = ITEM_EVENTS;
+	it->events = *b;
+	memset(b, 0, sizeof(*b));
+	if (enqueue(it, droppable) < 0) {
+		pthread_mutex_lock(&st.lock);
+		st.stats.events_dropped += n;
+		pthread_mutex_unlock(&st.lock);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_queue_full(void)
+{
+	int full;
+
+	pthread_mutex_lock(&st.lock);
+	full = st.queued >= QUEUE_MAX;
+	pthread_mutex_unlock(&st.lock);
+	return full;
+}
+
+int
 store_action(json_t *req, int fd)
 {
 	struct item *it = xcalloc(1, sizeof(*it));
@@ -222,6 +256,8 @@ store_set_conf(const struct nocd_conf *conf)
 	pthread_mutex_lock(&st.lock);
 	st.tc = conf->tickets;
 	st.write_cache = conf->rrd_write_cache;
+	st.ev_max_age_s = (long long)conf->events_max_age_days * 86400;
+	st.ev_max_rows = conf->events_max_rows;
 	pthread_mutex_unlock(&st.lock);
 }
 
@@ -305,6 +341,14 @@ apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it, const struct tick
 		if (it->poll->ok && has_inventory(it->poll))
 			return tk_inventory_apply(db, it->poll, tc);
 		return 0;
+	case ITEM_EVENTS: {
+		int n = ev_write(db, &it->events, tc);
+
+		if (n < 0)
+			return -1;
+		st.stats.events_written += (uint64_t)n;
+		return 0;
+	}
 	case ITEM_TICKETS:
 		for (size_t i = 0; i < it->ops.n; i++) {
 			st.stats.ticket_ops++;
@@ -346,7 +390,8 @@ static int
 needs_full_sync(const struct item *batch)
 {
 	for (const struct item *it = batch; it; it = it->next)
-		if (it->kind == ITEM_TICKETS || it->kind == ITEM_ACTION)
+		if (it->kind == ITEM_TICKETS || it->kind == ITEM_ACTION ||
+		    it->kind == ITEM_EVENTS)
 			return 1;
 	return 0;
 }
@@ -370,13 +415,17 @@ static void
 housekeep(sqlite3 *db)
 {
 	struct ticket_conf tc;
+	long long age, rows;
 
 	pthread_mutex_lock(&st.lock);
 	tc = st.tc;
+	age = st.ev_max_age_s;
+	rows = st.ev_max_rows;
 	pthread_mutex_unlock(&st.lock);
 	if (db_begin(db) < 0)
 		return;
-	if (tk_housekeep(db, &tc, time(NULL)) < 0 || db_commit(db) < 0) {
+	if (tk_housekeep(db, &tc, time(NULL)) < 0 || ev_retention(db, time(NULL), age, rows) < 0 ||
+	    db_commit(db) < 0) {
 		st.stats.db_errors++;
 		db_rollback(db);
 	}
@@ -486,6 +535,8 @@ store_start(const struct nocd_conf *conf)
 	st.step = (unsigned long)conf->poll_interval;
 	st.tc = conf->tickets;
 	st.write_cache = conf->rrd_write_cache;
+	st.ev_max_age_s = (long long)conf->events_max_age_days * 86400;
+	st.ev_max_rows = conf->events_max_rows;
 	st.stopping = 0;
 	st.running = 1;
 	if (pthread_create(&st.thread, NULL, store_main, NULL) != 0) {

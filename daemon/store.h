@@ -80,9 +80,19 @@ int store_action(struct json_t *req, int fd);
 /* Settings the writer reads (ticket SLA etc.), after start and every reload. */
 void store_set_conf(const struct nocd_conf *conf);
 
+/*
+ * Events (traps, syslog): the batch is taken over. droppable: UDP input,
+ * dropped and counted when the queue is full; TCP and RELP ingest passes 0
+ * and applies back-pressure itself (store_queue_full()).
+ */
+struct event_batch;
+int store_events(struct event_batch *b, int droppable);
+int store_queue_full(void);
+
 struct store_stats {
 	uint64_t submitted, dropped, written, rrd_errors, db_errors;
 	uint64_t ticket_ops, actions;
+	uint64_t events_written, events_dropped;
 	size_t queued;
 };
 void store_get_stats(struct store_stats *s);

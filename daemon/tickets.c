@@ -283,7 +283,7 @@ raise_op(sqlite3 *db, const struct ticket_op *op, const struct ticket_conf *tc)
 			return history(db, id, op->when, "nocd", "reopened", op->title);
 		}
 	}
-	if ((id = new_ticket(db, op, tc, "poll", NULL)) < 0)
+	if ((id = new_ticket(db, op, tc, op->source[0] ? op->source : "poll", NULL)) < 0)
 		return -1;
 	if (op->availability)
 		return fold_children(db, id, op);

@@ -6,7 +6,7 @@ conf="$T_DIR/nocd.conf"
 
 # the shipped example is valid (probe and catalog paths pointed at the source tree)
 sed -e "s|/usr/share/nocd/probes|$top_srcdir/probes|" \
-    -e "s|/usr/share/nocd/mibs/enterprises.txt|$top_srcdir/mibs/enterprises.txt|" \
+    -e "s|/usr/share/nocd/mibs/|$top_srcdir/mibs/|" \
     -e "s|/var/lib/nocd|$T_DIR/state|" "$top_srcdir/etc/nocd.conf.example" >"$conf"
 out=$("$NOCD" -n -c "$conf" 2>&1)
 check "example config is OK" [ "$out" = "configuration OK" ]
@@ -55,6 +55,20 @@ rm "$T_DIR/probes/zz-rule.conf"
 "$NOCD" -n -c "$conf" >"$T_DIR/out" 2>&1; rc=$?
 check "rule on an unknown column exits 1" [ $rc = 1 ]
 check "and says which" grep -q "nocd.conf:2: rule r: probe ups has no column 'nosuch'" "$T_DIR/out"
+printf 'probedirs = [ "%s" ];\n' "$T_DIR/probes" >"$conf"
+
+# a broken trap catalog and syslog rules are named with file and line
+printf 'traps = (\n { oid = "1.3.6.1.6.3.1.1.5.3"; name = "linkDown"; type = "link_down"; severity = "loud"; } );\n' \
+    >"$T_DIR/traps.conf"
+printf 'trap = { catalog = "%s"; };\n' "$T_DIR/traps.conf" >>"$conf"
+"$NOCD" -n -c "$conf" >"$T_DIR/out" 2>&1; rc=$?
+check "broken trap catalog exits 1" [ $rc = 1 ]
+check "and is named" grep -q "traps.conf:2: trap 1.3.6.1.6.3.1.1.5.3: severity" "$T_DIR/out"
+printf 'syslog_rules = (\n { name = "x"; type = "y"; match = "(unclosed"; } );\n' >"$T_DIR/sr.conf"
+printf 'probedirs = [ "%s" ];\nsyslog = { rules = "%s"; };\n' "$T_DIR/probes" "$T_DIR/sr.conf" >"$conf"
+"$NOCD" -n -c "$conf" >"$T_DIR/out" 2>&1; rc=$?
+check "broken syslog rule exits 1" [ $rc = 1 ]
+check "and is named" grep -q "sr.conf:2: syslog rule x: match" "$T_DIR/out"
 printf 'probedirs = [ "%s" ];\n' "$T_DIR/probes" >"$conf"
 
 "$NOCCTL" -c "$conf" frobnicate >/dev/null 2>&1; rc=$?

@@ -1,0 +1,141 @@
+/* Syslog parsing (RFC 5424, RFC 3164, what devices really send) and TCP framing. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "syslogd.h"
+#include "util.h"
+
+static void
+parse(const char *in, struct syslog_msg *m, char *buf, size_t len)
+{
+	nocd_strlcpy(buf, in, len);
+	syslog_parse(buf, strlen(buf), m);
+}
+
+static void
+test_rfc5424(void **state)
+{
+	char buf[512];
+	struct syslog_msg m;
+
+	(void)state;
+	parse("<165>1 2026-11-24T06:00:00.123+08:00 core-sw1 IOS 1234 LINK "
+	    "[exampleSDID@32473 iut=\"3\" eventSource=\"App\\]lication\"][x@1 a=\"b\"] "
+	    "\xef\xbb\xbfInterface Gi1/0/1 down", &m, buf, sizeof(buf));
+	assert_int_equal(m.facility, 20);
+	assert_int_equal(m.severity, 5);
+	assert_true(m.rfc5424);
+	assert_int_equal(m.time, 1795471200);	/* 2026-11-23T22:00:00Z */
+	assert_string_equal(m.hostname, "core-sw1");
+	assert_string_equal(m.app, "IOS");
+	assert_string_equal(m.procid, "1234");
+	assert_string_equal(m.msgid, "LINK");
+	assert_non_null(strstr(m.sd, "[x@1 a=\"b\"]"));
+	assert_string_equal(m.text, "Interface Gi1/0/1 down");
+	/* nil values and no MSG */
+	parse("<14>1 - - - - - -", &m, buf, sizeof(buf));
+	assert_null(m.hostname);
+	assert_null(m.app);
+	assert_int_equal(m.time, 0);
+	assert_string_equal(m.text, "");
+}
+
+static void
+test_rfc3164(void **state)
+{
+	char buf[512];
+	struct syslog_msg m;
+
+	(void)state;
+	parse("<34>Oct 11 22:14:15 mymachine su[230]: 'su root' failed for lonvick", &m, buf,
+	    sizeof(buf));
+	assert_int_equal(m.facility, 4);
+	assert_int_equal(m.severity, 2);
+	assert_false(m.rfc5424);
+	assert_true(m.time != 0);
+	assert_string_equal(m.hostname, "mymachine");
+	assert_string_equal(m.app, "su");
+	assert_string_equal(m.procid, "230");
+	assert_string_equal(m.text, "'su root' failed for lonvick");
+	/* no hostname (a tag right after the time) */
+	parse("<13>Nov  5 01:02:03 kernel: disk sda failed", &m, buf, sizeof(buf));
+	assert_null(m.hostname);
+	assert_string_equal(m.app, "kernel");
+	assert_string_equal(m.text, "disk sda failed");
+	/* Cisco's own: sequence number and a starred time; all of it is text */
+	parse("<189>123: *Mar  1 00:00:11.123: %LINK-3-UPDOWN: Interface Gi0/1, changed state to up",
+	    &m, buf, sizeof(buf));
+	assert_int_equal(m.severity, 5);
+	assert_non_null(strstr(m.text, "%LINK-3-UPDOWN"));
+}
+
+static void
+test_hostile(void **state)
+{
+	char buf[512];
+	struct syslog_msg m;
+	static const char *const bad[] = { "", "<", "<>", "<1", "<1234>x", "<999>x", "<01>x",
+		"<13>1 ", "<13>1 [unterminated", "<13>1 2026-13-45T99:99:99Z h a p m [a", "\x01\x02",
+		"<13>Feb 30 99:99:99 h t: x", "<13>[", "<13>tag[", "<13>tag[1" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int pri = syslog_parse(strcpy(buf, bad[i]), strlen(bad[i]), &m);
+
+		assert_non_null(m.text);
+		(void)pri;
+	}
+	parse("<999>bad", &m, buf, sizeof(buf));
+	assert_int_equal(m.severity, -1);
+	/* control characters never survive */
+	memcpy(buf, "<13>a\x00" "b\x1b[31mc\n", 15);
+	syslog_parse(buf, 14, &m);
+	assert_null(strpbrk(m.text, "\x1b\n"));
+	assert_string_equal(m.text, "a b [31mc");
+}
+
+static void
+test_framing(void **state)
+{
+	size_t off, len, used;
+
+	(void)state;
+	/* octet counting */
+	assert_int_equal(syslog_frame("11 <13>hello x", 14, 100, &off, &len, &used), 1);
+	assert_int_equal(off, 3);
+	assert_int_equal(len, 11);
+	assert_int_equal(used, 14);
+	assert_int_equal(syslog_frame("11 <13>hel", 10, 100, &off, &len, &used), 0);
+	assert_int_equal(syslog_frame("123", 3, 100, &off, &len, &used), 0);
+	assert_int_equal(syslog_frame("200 <13>", 8, 100, &off, &len, &used), -1);
+	assert_int_equal(syslog_frame("0 ", 2, 100, &off, &len, &used), -1);
+	assert_int_equal(syslog_frame("12345678901 x", 13, 1000000, &off, &len, &used), -1);
+	assert_int_equal(syslog_frame("12x", 3, 100, &off, &len, &used), -1);
+	/* LF framing, CR stripped */
+	assert_int_equal(syslog_frame("<13>one\r\n<13>two\n", 18, 100, &off, &len, &used), 1);
+	assert_int_equal(off, 0);
+	assert_int_equal(len, 7);
+	assert_int_equal(used, 9);
+	assert_int_equal(syslog_frame("<13>no end yet", 14, 100, &off, &len, &used), 0);
+	assert_int_equal(syslog_frame("<13>xxxxxxxxxxxxxxxxxxxx", 24, 10, &off, &len, &used), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rfc5424),
+		cmocka_unit_test(test_rfc3164),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_framing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
