@@ -242,7 +242,8 @@ cmd_stats(void)
 		    "unknown_device", (json_int_t)ts.unknown_device));
 	if (o != NULL)
 		json_object_set_new(o, "syslog", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-		    " s:I}", "received", (json_int_t)ys.received, "stored", (json_int_t)ys.stored,
+		    " s:I, s:I, s:I}", "relp_acked", (json_int_t)ys.relp_acked,
+		    "relp_failed", (json_int_t)ys.relp_failed, "received", (json_int_t)ys.received, "stored", (json_int_t)ys.stored,
 		    "malformed", (json_int_t)ys.malformed, "too_long", (json_int_t)ys.too_long,
 		    "rate_limited", (json_int_t)ys.rate_limited,
 		    "dropped_queue", (json_int_t)ys.dropped_queue,

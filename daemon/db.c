@@ -170,6 +170,9 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER events_ad AFTER DELETE ON events BEGIN"
 	" INSERT INTO events_fts(events_fts, rowid, message, host, type)"
 	" VALUES ('delete', old.id, old.message, old.host, old.type); END;",
+	/* 4: a RELP message resent after a broken session is stored once */
+	"ALTER TABLE events ADD COLUMN dedup TEXT;"
+	"CREATE UNIQUE INDEX events_dedup ON events(dedup) WHERE dedup IS NOT NULL;",
 };
 #define SCHEMA_VERSION	((int)ARRAY_SIZE(migrations))
 

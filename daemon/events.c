@@ -37,21 +37,43 @@ event_batch_free(struct event_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* Events from another thread than the poller's: the device by address, else by name. */
+static void
+resolve_device(sqlite3 *db, struct event *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT name FROM devices WHERE address = ?1 OR name = ?2"
+	    " ORDER BY address = ?1 DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, e->addr, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 2, e->host, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		nocd_strlcpy(e->device, (const char *)sqlite3_column_text(st, 0),
+		    sizeof(e->device));
+		if (e->has_ticket)
+			nocd_strlcpy(e->op.device, e->device, sizeof(e->op.device));
+	}
+	sqlite3_finalize(st);
+}
+
 int
 ev_write(sqlite3 *db, const struct event_batch *b, const struct ticket_conf *tc)
 {
 	sqlite3_stmt *st = NULL;
 	int n = 0;
 
-	if (sqlite3_prepare_v3(db, "INSERT INTO events(time, source, device, host, severity, type,"
-	    " oid, message, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", -1,
+	if (sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO events(time, source, device, host,"
+	    " severity, type, oid, message, detail, dedup)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1,
 	    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		log_limited(&ev_rl, LOG_LVL_WARN, "database: events: %s", sqlite3_errmsg(db));
 		return -1;
 	}
 	for (size_t i = 0; i < b->n; i++) {
-		const struct event *e = &b->v[i];
+		struct event *e = &b->v[i];
 
+		if (e->resolve && e->device[0] == '\0')
+			resolve_device(db, e);
 		if (sqlite3_bind_int64(st, 1, (sqlite3_int64)e->time) != SQLITE_OK ||
 		    sqlite3_bind_text(st, 2, e->source, -1, SQLITE_STATIC) != SQLITE_OK ||
 		    sqlite3_bind_text(st, 3, e->device, -1, SQLITE_STATIC) != SQLITE_OK ||
@@ -63,15 +85,19 @@ ev_write(sqlite3 *db, const struct event_batch *b, const struct ticket_conf *tc)
 		    sqlite3_bind_text(st, 8, e->message ? e->message : "", -1, SQLITE_STATIC) !=
 		    SQLITE_OK ||
 		    (e->detail ? sqlite3_bind_text(st, 9, e->detail, -1, SQLITE_STATIC) :
-		    sqlite3_bind_null(st, 9)) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+		    sqlite3_bind_null(st, 9)) != SQLITE_OK ||
+		    (e->dedup[0] ? sqlite3_bind_text(st, 10, e->dedup, -1, SQLITE_STATIC) :
+		    sqlite3_bind_null(st, 10)) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
 			log_limited(&ev_rl, LOG_LVL_WARN, "database: event: %s", sqlite3_errmsg(db));
 			sqlite3_finalize(st);
 			return -1;
 		}
 		sqlite3_reset(st);
+		if (sqlite3_changes(db) == 0)
+			continue;	/* already stored: a resent message */
 		n++;
 		/* a trap or a log line that opens or clears a ticket; no device, no ticket */
-		if (e->has_ticket && e->device[0] && tk_apply(db, &e->op, tc) < 0) {
+		if (e->has_ticket && e->device[0] && e->op.device[0] && tk_apply(db, &e->op, tc) < 0) {
 			sqlite3_finalize(st);
 			return -1;
 		}

@@ -7,6 +7,7 @@
 #ifndef NOCD_EVENTS_H
 #define NOCD_EVENTS_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <time.h>
@@ -25,11 +26,22 @@ struct event {
 	char *detail;		/* owned, JSON text (varbinds, structured data) or NULL */
 	int has_ticket;		/* the op below goes to the ticket queue */
 	struct ticket_op op;
+	char dedup[24];		/* RELP: a resent message is stored once; "" = none */
+	int resolve;		/* device to be found by the writer (host, addr) */
+	char addr[64];		/* sender's address, with resolve */
+};
+
+/* Whoever waits for a batch to be on disk (RELP acknowledges only then). */
+struct ev_done {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int finished, ok;
 };
 
 struct event_batch {
 	struct event *v;
 	size_t n, cap;
+	struct ev_done *done;	/* signalled after the commit; NULL = nobody waits */
 };
 
 struct event *event_batch_add(struct event_batch *b);

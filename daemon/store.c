@@ -39,6 +39,7 @@ struct item {
 	json_t *req;			/* ITEM_ACTION */
 	struct event_batch events;	/* ITEM_EVENTS */
 	int fd;				/* ITEM_ACTION: where the reply goes */
+	int failed;			/* apply_item() failed: not acknowledged */
 };
 
 static struct {
@@ -229,6 +230,33 @@ store_events(struct event_batch *b, int droppable)
 }
 
 int
+store_events_wait(struct event_batch *b, int timeout_s)
+{
+	struct ev_done d = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct timespec until;
+	int ok;
+
+	b->done = &d;
+	if (store_events(b, 0) < 0)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_s;
+	pthread_mutex_lock(&d.lock);
+	while (!d.finished)
+		if (pthread_cond_timedwait(&d.cond, &d.lock, &until) == ETIMEDOUT)
+			break;
+	ok = d.finished && d.ok;
+	if (!d.finished) {
+		/* the writer still holds &d: wait it out rather than leave it dangling */
+		while (!d.finished)
+			pthread_cond_wait(&d.cond, &d.lock);
+		ok = 0;
+	}
+	pthread_mutex_unlock(&d.lock);
+	return ok ? 0 : -1;
+}
+
+int
 store_queue_full(void)
 {
 	int full;
@@ -400,6 +428,17 @@ static void
 send_replies(struct item *batch, int committed)
 {
 	for (struct item *it = batch; it; it = it->next) {
+		if (it->kind == ITEM_EVENTS && it->events.done) {
+			struct ev_done *d = it->events.done;
+
+			pthread_mutex_lock(&d->lock);
+			d->ok = committed && !it->failed;
+			d->finished = 1;
+			pthread_cond_signal(&d->cond);
+			pthread_mutex_unlock(&d->lock);
+			it->events.done = NULL;
+			continue;
+		}
 		if (it->kind != ITEM_ACTION || it->fd < 0)
 			continue;
 		if (committed && it->req)
@@ -494,6 +533,7 @@ store_main(void *arg)
 			st.stats.db_errors++;
 		for (struct item *it = batch; it; it = it->next) {
 			if (db == NULL || apply_item(db, w, it, &tc) < 0) {
+				it->failed = 1;
 				st.stats.db_errors++;
 				if (it->kind == ITEM_TICKETS)
 					log_warnx("store: ticket changes could not be written");

@@ -88,6 +88,8 @@ void store_set_conf(const struct nocd_conf *conf);
 struct event_batch;
 int store_events(struct event_batch *b, int droppable);
 int store_queue_full(void);
+/* The same, not droppable, and wait until the batch is committed (RELP). 0 = on disk. */
+int store_events_wait(struct event_batch *b, int timeout_s);
 
 struct store_stats {
 	uint64_t submitted, dropped, written, rrd_errors, db_errors;

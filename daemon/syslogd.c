@@ -7,6 +7,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <librelp.h>
+#include <pthread.h>
 
 #include "conf.h"
 #include "events.h"
@@ -202,8 +206,28 @@ syslog_parse(char *buf, size_t len, struct syslog_msg *m)
 		m->text = q;
 		return pri >= 0;
 	}
-	/* RFC 3164: TIMESTAMP HOSTNAME TAG[PID]: MSG, each part optional in practice */
-	if (strlen(p) >= 16 && (m->time = parse_3164_time(p)) != 0) {
+	/* rsyslog's forwarding format: an RFC 3339 time where RFC 3164 has its own */
+	if (isdigit((unsigned char)p[0]) && strlen(p) > 20 && p[4] == '-' && p[10] == 'T') {
+		char *sp = strchr(p, ' ');
+
+		if (sp) {
+			*sp = '\0';
+			m->time = parse_5424_time(p);
+			if (m->time == 0)
+				*sp = ' ';
+			else {
+				char *h = sp + 1, *sp2 = strchr(h, ' ');
+
+				p = h;
+				if (sp2 && is_hostname(h, (size_t)(sp2 - h))) {
+					*sp2 = '\0';
+					m->hostname = h;
+					p = sp2 + 1;
+				}
+			}
+		}
+	} else if (strlen(p) >= 16 && (m->time = parse_3164_time(p)) != 0) {
+		/* RFC 3164: TIMESTAMP HOSTNAME TAG[PID]: MSG, each part optional in practice */
 		char *h = p + 16, *sp = strchr(h, ' ');
 
 		p[15] = '\0';
@@ -467,6 +491,12 @@ struct syslogd {
 	struct syslogd_stats stats;
 	struct log_ratelimit rl;
 	char *udp_buf;
+	/* RELP runs librelp's own loop in a thread; take() is shared under lock */
+	pthread_mutex_t lock;
+	relpEngine_t *relp;
+	pthread_t relp_thread;
+	int relp_running;
+	uint64_t relp_acked, relp_failed;
 };
 
 static int
@@ -513,6 +543,7 @@ syslogd_open(const struct nocd_conf *conf, char *err, size_t errlen)
 {
 	struct syslogd *s = xcalloc(1, sizeof(*s));
 
+	pthread_mutex_init(&s->lock, NULL);
 	for (size_t i = 0; i < conf->listen_syslog.n && s->n < MAX_LISTEN; i++) {
 		const char *spec = conf->listen_syslog.v[i];
 		int tcp = strncmp(spec, "tcp:", 4) == 0;
@@ -572,7 +603,20 @@ map_severity(int sys)
 
 /* One message: parse, match the rules, add to the batch. */
 static void
+take_locked(struct syslogd *s, char *msg, size_t len, const char *src, struct event_batch *b,
+    int use_lookup);
+
+static void
 take(struct syslogd *s, char *msg, size_t len, const char *src, struct event_batch *b)
+{
+	pthread_mutex_lock(&s->lock);
+	take_locked(s, msg, len, src, b, 1);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void
+take_locked(struct syslogd *s, char *msg, size_t len, const char *src, struct event_batch *b,
+    int use_lookup)
 {
 	struct syslog_msg m;
 	struct event *e;
@@ -589,7 +633,7 @@ take(struct syslogd *s, char *msg, size_t len, const char *src, struct event_bat
 	}
 	if (!syslog_parse(msg, len, &m))
 		s->stats.malformed++;	/* no PRI: kept, as user.notice, and counted */
-	if (s->lookup) {
+	if (s->lookup && use_lookup) {
 		dev = s->lookup(src, s->lookup_arg);
 		if (dev == NULL && m.hostname)
 			dev = s->lookup(m.hostname, s->lookup_arg);
@@ -606,6 +650,11 @@ take(struct syslogd *s, char *msg, size_t len, const char *src, struct event_bat
 	e->severity = map_severity(m.severity >= 0 ? m.severity : 5);
 	nocd_strlcpy(e->type, "syslog", sizeof(e->type));
 	e->message = xstrdup(text);
+	if (!use_lookup) {
+		/* not on the event loop: the writer finds the device */
+		e->resolve = 1;
+		nocd_strlcpy(e->addr, src, sizeof(e->addr));
+	}
 	{
 		json_t *d = json_pack("{s:i, s:i, s:s, s:s?, s:s?, s:s?}", "facility",
 		    m.facility >= 0 ? m.facility : 1, "severity", m.severity >= 0 ? m.severity : 5,
@@ -629,7 +678,7 @@ take(struct syslogd *s, char *msg, size_t len, const char *src, struct event_bat
 		nocd_strlcpy(e->type, r->type, sizeof(e->type));
 		if (r->severity > 0)
 			e->severity = r->severity;
-		if (r->ticket && e->device[0]) {
+		if (r->ticket && (e->device[0] || e->resolve)) {
 			char inst[64] = "_";
 
 			if (r->instance_group > 0 && pm[r->instance_group].rm_so >= 0) {
@@ -685,7 +734,9 @@ udp_readable(int fd, uint32_t events, void *arg)
 		if (n < 0)
 			break;
 		if ((size_t)n > s->max_message) {
+			pthread_mutex_lock(&s->lock);
 			s->stats.too_long++;	/* truncated, as RFC 5426 allows */
+			pthread_mutex_unlock(&s->lock);
 			n = (ssize_t)s->max_message;
 		}
 		src_of(&ss, src, sizeof(src));
@@ -695,8 +746,10 @@ udp_readable(int fd, uint32_t events, void *arg)
 		size_t n = b.n;
 
 		if (store_events(&b, 1) < 0) {
+			pthread_mutex_lock(&s->lock);
 			s->stats.dropped_queue += n;
 			s->stats.stored -= n;
+			pthread_mutex_unlock(&s->lock);
 			log_limited(&s->rl, LOG_LVL_WARN, "syslog: the store is behind: %zu UDP"
 			    " messages dropped and counted", n);
 		}
@@ -756,7 +809,9 @@ conn_readable(int fd, uint32_t events, void *arg)
 		if (r == 0)
 			break;
 		if (r < 0) {
+			pthread_mutex_lock(&s->lock);
 			s->stats.too_long++;
+			pthread_mutex_unlock(&s->lock);
 			log_limited(&s->rl, LOG_LVL_WARN, "syslog from %s: broken or too long frame"
 			    " (max %zu): connection closed", c->src, s->max_message);
 			if (b.n)
@@ -862,8 +917,177 @@ set_conf(struct syslogd *s, const struct nocd_conf *conf)
 		log_warnx("syslog rules: %s (the running rules are kept)", err);
 		return;
 	}
+	pthread_mutex_lock(&s->lock);
 	rules_free(&s->rules);
 	s->rules = l;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* --- RELP --- */
+
+static uint64_t
+fnv64(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/*
+ * One message from a RELP client. librelp answers "200 OK" when this
+ * returns RELP_RET_OK, so it returns only once the message is committed
+ * (synchronous=FULL): an acknowledged message survives a crash. A message
+ * the client sends again after a broken session carries the same bytes
+ * from the same address: the dedup key stores it once.
+ */
+static relpRetVal
+relp_rcv(void *usr, unsigned char *hostname, unsigned char *ip, unsigned char *msg, size_t len)
+{
+	struct syslogd *s = usr;
+	struct event_batch b = { 0 };
+	char src[64], *copy;
+	uint64_t h;
+	int rc;
+
+	(void)hostname;
+	nocd_strlcpy(src, ip ? (const char *)ip : "", sizeof(src));
+	if (len > s->max_message) {
+		pthread_mutex_lock(&s->lock);
+		s->stats.too_long++;
+		pthread_mutex_unlock(&s->lock);
+		len = s->max_message;	/* kept truncated, as for UDP */
+	}
+	h = fnv64(src, strlen(src), 1469598103934665603ULL);
+	h = fnv64(msg, len, h);
+	copy = xcalloc(1, len + 1);
+	memcpy(copy, msg, len);
+	pthread_mutex_lock(&s->lock);
+	take_locked(s, copy, len, src, &b, 0);
+	pthread_mutex_unlock(&s->lock);
+	free(copy);
+	if (b.n == 0)
+		return RELP_RET_OK;	/* rate-limited: counted, acknowledged */
+	snprintf(b.v[0].dedup, sizeof(b.v[0].dedup), "r%016llx", (unsigned long long)h);
+	rc = store_events_wait(&b, 30);
+	event_batch_free(&b);
+	pthread_mutex_lock(&s->lock);
+	if (rc == 0)
+		s->relp_acked++;
+	else
+		s->relp_failed++;
+	pthread_mutex_unlock(&s->lock);
+	return rc == 0 ? RELP_RET_OK : RELP_RET_IO_ERR;
+}
+
+static void
+relp_err(void *usr, char *obj, char *msg, relpRetVal code)
+{
+	struct syslogd *s = usr;
+
+	log_limited(&s->rl, LOG_LVL_WARN, "relp: %s: %s (%d)", obj ? obj : "", msg ? msg : "",
+	    (int)code);
+}
+
+static void relp_dbg(char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+relp_dbg(char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+/* librelp waits in epoll_wait without a timeout: a signal wakes it to stop. */
+#define RELP_WAKE_SIGNAL SIGUSR2
+
+static void
+relp_wake(int signo)
+{
+	(void)signo;
+}
+
+static void *
+relp_main(void *arg)
+{
+	struct syslogd *s = arg;
+	struct sigaction sa;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = relp_wake;	/* no SA_RESTART: epoll_wait returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(RELP_WAKE_SIGNAL, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, RELP_WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	relpEngineRun(s->relp);
+	return NULL;
+}
+
+static void
+relp_stop(struct syslogd *s)
+{
+	relpEngineSetStop(s->relp);
+	for (int i = 0; i < 100; i++) {
+		pthread_kill(s->relp_thread, RELP_WAKE_SIGNAL);
+		if (pthread_tryjoin_np(s->relp_thread, NULL) == 0) {
+			relpEngineDestruct(&s->relp);
+			s->relp_running = 0;
+			return;
+		}
+		usleep(50000);
+	}
+	log_warnx("relp: the receiver thread did not stop");
+	s->relp_running = 0;
+}
+
+static int
+relp_start(struct syslogd *s, const struct nocd_conf *conf)
+{
+	if (conf->listen_relp.n == 0)
+		return 0;
+	if (relpEngineConstruct(&s->relp) != RELP_RET_OK)
+		return -1;
+	if (getenv("NOCD_RELP_DEBUG"))
+		relpEngineSetDbgprint(s->relp, relp_dbg);
+	else
+		relpEngineSetDbgprint(s->relp, NULL);
+	relpEngineSetEnableCmd(s->relp, (unsigned char *)"syslog", eRelpCmdState_Required);
+	relpEngineSetSyslogRcv2(s->relp, relp_rcv);
+	relpEngineSetOnErr(s->relp, relp_err);
+	relpEngineSetDnsLookupMode(s->relp, 0);
+	for (size_t i = 0; i < conf->listen_relp.n; i++) {
+		char host[256], port[8];
+		uint16_t p;
+		relpSrv_t *srv;
+
+		if (conf_parse_hostport(conf->listen_relp.v[i], host, sizeof(host), &p) < 0 ||
+		    relpEngineListnerConstruct(s->relp, &srv) != RELP_RET_OK)
+			continue;
+		snprintf(port, sizeof(port), "%u", p);
+		relpSrvSetLstnPort(srv, (unsigned char *)port);
+		relpSrvSetLstnAddr(srv, (unsigned char *)host);
+		relpSrvSetUsrPtr(srv, s);
+		relpSrvSetMaxDataSize(srv, s->max_message + 1024);
+		if (relpEngineListnerConstructFinalize(s->relp, srv) != RELP_RET_OK) {
+			log_warnx("listen.relp %s: cannot listen", conf->listen_relp.v[i]);
+			continue;
+		}
+		log_info("receiving RELP on %s", conf->listen_relp.v[i]);
+	}
+	if (pthread_create(&s->relp_thread, NULL, relp_main, s) != 0) {
+		relpEngineDestruct(&s->relp);
+		return -1;
+	}
+	s->relp_running = 1;
+	return 0;
 }
 
 int
@@ -888,6 +1112,8 @@ syslogd_start(struct syslogd *s, struct evloop *loop, const struct nocd_conf *co
 			log_info("receiving syslog on %s", k->spec);
 	}
 	s->tick = evloop_timer_at(loop, mono_ms() + TICK_MS, tick, s);
+	if (relp_start(s, conf) < 0)
+		log_warnx("relp: cannot start");
 	return 0;
 }
 
@@ -903,6 +1129,8 @@ syslogd_free(struct syslogd *s)
 {
 	if (s == NULL)
 		return;
+	if (s->relp_running)
+		relp_stop(s);
 	while (s->conns)
 		conn_close(s->conns);
 	for (int i = 0; i < s->n; i++) {
@@ -920,10 +1148,14 @@ syslogd_free(struct syslogd *s)
 }
 
 void
-syslogd_get_stats(const struct syslogd *s, struct syslogd_stats *st)
+syslogd_get_stats(struct syslogd *s, struct syslogd_stats *st)
 {
-	if (s)
-		*st = s->stats;
-	else
-		memset(st, 0, sizeof(*st));
+	memset(st, 0, sizeof(*st));
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	*st = s->stats;
+	st->relp_acked = s->relp_acked;
+	st->relp_failed = s->relp_failed;
+	pthread_mutex_unlock(&s->lock);
 }

@@ -1,6 +1,8 @@
 /*
- * Syslog ingest: UDP (one message per datagram) and TCP (RFC 6587 octet
- * counting or LF framing, detected per connection), RFC 3164 and RFC 5424
+ * Syslog ingest: UDP (one message per datagram), TCP (RFC 6587 octet
+ * counting or LF framing, detected per connection) and RELP (librelp, in a
+ * thread of its own; a message is acknowledged only once it is committed to
+ * disk, and one resent after a broken session is stored once), RFC 3164 and RFC 5424
  * detected per message. Messages become events; the syslog rules (data
  * file) give matching lines a type, a severity and a ticket to open or
  * clear. Sockets are bound while nocd is still root (syslogd_open).
@@ -30,8 +32,9 @@ void syslogd_free(struct syslogd *s);
 struct syslogd_stats {
 	uint64_t received, stored, malformed, too_long, rate_limited, dropped_queue;
 	uint64_t connections, connections_refused, idle_closed;
+	uint64_t relp_acked, relp_failed;
 };
-void syslogd_get_stats(const struct syslogd *s, struct syslogd_stats *st);
+void syslogd_get_stats(struct syslogd *s, struct syslogd_stats *st);
 
 /* A parsed message (pointers into the caller's buffer, which is modified). */
 struct syslog_msg {

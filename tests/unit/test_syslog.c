@@ -69,6 +69,14 @@ test_rfc3164(void **state)
 	assert_null(m.hostname);
 	assert_string_equal(m.app, "kernel");
 	assert_string_equal(m.text, "disk sda failed");
+	/* rsyslog's forwarding format: RFC 3339 time, host, tag */
+	parse("<14>2026-11-25T05:22:57.405997+00:00 web1 nginx[77]: upstream timed out", &m, buf,
+	    sizeof(buf));
+	assert_int_equal(m.time, 1795584177);
+	assert_string_equal(m.hostname, "web1");
+	assert_string_equal(m.app, "nginx");
+	assert_string_equal(m.procid, "77");
+	assert_string_equal(m.text, "upstream timed out");
 	/* Cisco's own: sequence number and a starred time; all of it is text */
 	parse("<189>123: *Mar  1 00:00:11.123: %LINK-3-UPDOWN: Interface Gi0/1, changed state to up",
 	    &m, buf, sizeof(buf));
