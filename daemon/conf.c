@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alerts.h"
 #include "conf.h"
 #include "rules.h"
 #include "sanitize.h"
@@ -726,6 +727,8 @@ conf_free(struct nocd_conf *conf)
 	}
 	free(conf->rules);
 	conf->rules = NULL;
+	alerts_conf_free(conf->alerts);
+	conf->alerts = NULL;
 	conf->n_rules = 0;
 	conf->trap_users = NULL;
 	conf->devices = NULL;
@@ -755,6 +758,7 @@ static const struct key top_keys[] = {
 	{ "tickets", K_GROUP, 0, 0 },
 	{ "events", K_GROUP, 0, 0 },
 	{ "syslog", K_GROUP, 0, 0 },
+	{ "alerts", K_GROUP, 0, 0 },
 };
 
 static const struct key syslog_keys[] = {
@@ -917,6 +921,13 @@ read_root(struct ctx *c, const config_setting_t *root, struct nocd_conf *conf)
 	if ((g = config_setting_get_member(root, "tickets")) != NULL &&
 	    read_tickets(c, g, conf) < 0)
 		return -1;
+	if ((g = config_setting_get_member(root, "alerts")) != NULL) {
+		const char *file = config_setting_source_file(g);
+
+		if (alerts_parse((config_setting_t *)g, file ? file : c->file, &conf->alerts, c->err,
+		    c->errlen) < 0)
+			return -1;
+	}
 	if ((g = config_setting_get_member(root, "syslog")) != NULL) {
 		int rate = 0;
 

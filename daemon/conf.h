@@ -78,6 +78,7 @@ struct nocd_conf {
 	int syslog_idle_timeout;	/* seconds before an idle TCP sender is closed */
 	int syslog_max_connections;
 	double syslog_rate;		/* messages per second per source, sustained */
+	struct alert_conf *alerts;	/* notification channels; NULL = none */
 	struct rule *rules;		/* replace or add to the profiles' rules */
 	size_t n_rules;
 	struct ticket_conf {

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "conf.h"
 #include "control.h"
 #include "evloop.h"
@@ -250,6 +251,15 @@ cmd_stats(void)
 		    "connections", (json_int_t)ys.connections,
 		    "connections_refused", (json_int_t)ys.connections_refused,
 		    "idle_closed", (json_int_t)ys.idle_closed));
+	if (o != NULL) {
+		struct alerts_stats as;
+
+		alerts_get_stats(&as);
+		json_object_set_new(o, "alerts", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+		    "notices", (json_int_t)as.notices, "sent", (json_int_t)as.sent,
+		    "failed", (json_int_t)as.failed, "retried", (json_int_t)as.retried,
+		    "filtered", (json_int_t)as.filtered));
+	}
 	return o;
 }
 

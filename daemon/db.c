@@ -173,6 +173,12 @@ static const char *const migrations[] = {
 	/* 4: a RELP message resent after a broken session is stored once */
 	"ALTER TABLE events ADD COLUMN dedup TEXT;"
 	"CREATE UNIQUE INDEX events_dedup ON events(dedup) WHERE dedup IS NOT NULL;",
+	/* 5: every notification sent to duty staff and its outcome */
+	"CREATE TABLE notifications ("
+	" id INTEGER PRIMARY KEY, time INTEGER NOT NULL, ticket_id INTEGER,"
+	" channel TEXT NOT NULL, event TEXT NOT NULL, attempt INTEGER NOT NULL,"
+	" outcome TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '', latency_ms INTEGER);"
+	"CREATE INDEX notifications_ticket ON notifications(ticket_id, id);",
 };
 #define SCHEMA_VERSION	((int)ARRAY_SIZE(migrations))
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "conf.h"
 #include "control.h"
 #include "db.h"
@@ -159,6 +160,10 @@ on_reload(int signo, void *arg)
 	store_set_conf(conf);
 	trapd_reconfigure(nocd.trapd, conf);
 	syslogd_reconfigure(nocd.syslogd, conf);
+	/* channels restart only when they changed: queued retries are kept otherwise */
+	if ((conf->alerts == NULL) != (old->alerts == NULL) || (conf->alerts &&
+	    alerts_conf_differs(conf->alerts, old->alerts)))
+		alerts_start(conf);
 	store_sync_config(conf->devices, conf->n_devices);
 	nocd.conf = conf;
 	nocd.probes = probes;
@@ -340,6 +345,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (store_start(nocd.conf) < 0)
 		fatalx("cannot start the store");
+	alerts_start(nocd.conf);
 	nocd.poller = poller_new(nocd.loop, nocd.conf, nocd.probes, nocd.vendors);
 	add_devices(nocd.conf->devices, nocd.conf->n_devices);
 	add_devices(api, n_api);
@@ -359,6 +365,7 @@ main(int argc, char **argv)
 	evloop_run(nocd.loop);
 
 	control_shutdown();
+	alerts_stop();
 	trapd_free(nocd.trapd);
 	syslogd_free(nocd.syslogd);
 	poller_free(nocd.poller);

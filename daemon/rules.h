@@ -78,6 +78,7 @@ struct ticket_op {
 	time_t when;
 	int availability;	/* the device itself is unreachable (parent links) */
 	char source[8];		/* "poll" (default), "trap", "syslog" */
+	int64_t received_ms;	/* monotonic ms the trap or line arrived (alert latency) */
 	int after_restart;	/* first sighting since nocd started: no new occurrence */
 };
 

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "alerts.h"
 #include "db.h"
 #include "events.h"
 #include "log.h"
@@ -26,7 +27,7 @@
 #define HOUSEKEEP_S 30		/* SLA, escalation and warranty checks */
 
 enum item_kind { ITEM_POLL, ITEM_UPSERT, ITEM_REMOVE, ITEM_SYNC, ITEM_TICKETS, ITEM_ACTION,
-	ITEM_EVENTS };
+	ITEM_EVENTS, ITEM_NOTIFY };
 
 struct item {
 	enum item_kind kind;
@@ -40,6 +41,12 @@ struct item {
 	struct event_batch events;	/* ITEM_EVENTS */
 	int fd;				/* ITEM_ACTION: where the reply goes */
 	int failed;			/* apply_item() failed: not acknowledged */
+	struct {			/* ITEM_NOTIFY: one attempt of one channel */
+		char channel[32], event[16], outcome[8], detail[256];
+		long long ticket;
+		int attempt;
+		long long latency_ms;
+	} nt;
 };
 
 static struct {
@@ -212,6 +219,23 @@ store_tickets(struct ticket_ops *ops)
 }
 
 int
+store_notification(const char *channel, long long ticket, const char *event, int attempt,
+    const char *outcome, const char *detail, long long latency_ms)
+{
+	struct item *it = xcalloc(1, sizeof(*it));
+
+	it->kind = ITEM_NOTIFY;
+	nocd_strlcpy(it->nt.channel, channel, sizeof(it->nt.channel));
+	nocd_strlcpy(it->nt.event, event, sizeof(it->nt.event));
+	nocd_strlcpy(it->nt.outcome, outcome, sizeof(it->nt.outcome));
+	nocd_strlcpy(it->nt.detail, detail, sizeof(it->nt.detail));
+	it->nt.ticket = ticket;
+	it->nt.attempt = attempt;
+	it->nt.latency_ms = latency_ms;
+	return enqueue(it, 0);
+}
+
+int
 store_events(struct event_batch *b, int droppable)
 {
 	struct item *it = xcalloc(1, sizeof(*it));
@@ -377,6 +401,26 @@ apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it, const struct tick
 		st.stats.events_written += (uint64_t)n;
 		return 0;
 	}
+	case ITEM_NOTIFY: {
+		sqlite3_stmt *q = NULL;
+		int rc = -1;
+
+		if (sqlite3_prepare_v2(db, "INSERT INTO notifications(time, ticket_id, channel, event,"
+		    " attempt, outcome, detail, latency_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		    " nullif(?8, -1))", -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_bind_int64(q, 1, (sqlite3_int64)time(NULL)) == SQLITE_OK &&
+		    sqlite3_bind_int64(q, 2, it->nt.ticket) == SQLITE_OK &&
+		    sqlite3_bind_text(q, 3, it->nt.channel, -1, SQLITE_STATIC) == SQLITE_OK &&
+		    sqlite3_bind_text(q, 4, it->nt.event, -1, SQLITE_STATIC) == SQLITE_OK &&
+		    sqlite3_bind_int(q, 5, it->nt.attempt) == SQLITE_OK &&
+		    sqlite3_bind_text(q, 6, it->nt.outcome, -1, SQLITE_STATIC) == SQLITE_OK &&
+		    sqlite3_bind_text(q, 7, it->nt.detail, -1, SQLITE_STATIC) == SQLITE_OK &&
+		    sqlite3_bind_int64(q, 8, it->nt.latency_ms) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_DONE)
+			rc = 0;
+		sqlite3_finalize(q);
+		return rc;
+	}
 	case ITEM_TICKETS:
 		for (size_t i = 0; i < it->ops.n; i++) {
 			st.stats.ticket_ops++;
@@ -450,6 +494,23 @@ send_replies(struct item *batch, int committed)
 	}
 }
 
+/* Ticket changes reach the duty staff only once they are committed. */
+static void
+flush_notices(int committed)
+{
+	struct notice *v;
+	size_t n;
+
+	if (!committed) {
+		tk_notices_discard();
+		return;
+	}
+	tk_notices_take(&v, &n);
+	if (n)
+		alerts_submit(v, n);
+	free(v);
+}
+
 static void
 housekeep(sqlite3 *db)
 {
@@ -467,7 +528,10 @@ housekeep(sqlite3 *db)
 	    db_commit(db) < 0) {
 		st.stats.db_errors++;
 		db_rollback(db);
+		flush_notices(0);
+		return;
 	}
+	flush_notices(1);
 }
 
 static void *
@@ -546,6 +610,7 @@ store_main(void *arg)
 			db_rollback(db);
 			ok = 0;
 		}
+		flush_notices(ok && db != NULL);
 		if (full)
 			sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
 		send_replies(batch, ok && db != NULL);

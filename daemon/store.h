@@ -91,6 +91,10 @@ int store_queue_full(void);
 /* The same, not droppable, and wait until the batch is committed (RELP). 0 = on disk. */
 int store_events_wait(struct event_batch *b, int timeout_s);
 
+/* One attempt of an alert channel, recorded (latency_ms -1 = unknown). */
+int store_notification(const char *channel, long long ticket, const char *event, int attempt,
+	const char *outcome, const char *detail, long long latency_ms);
+
 struct store_stats {
 	uint64_t submitted, dropped, written, rrd_errors, db_errors;
 	uint64_t ticket_ops, actions;

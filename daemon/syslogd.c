@@ -700,6 +700,7 @@ take_locked(struct syslogd *s, char *msg, size_t len, const char *src, struct ev
 			e->op.severity = e->severity;
 			snprintf(e->op.title, sizeof(e->op.title), "%s: %.180s", e->device, text);
 			e->op.when = e->time;
+			e->op.received_ms = mono_ms();
 		}
 		break;
 	}

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "alerts.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
@@ -21,6 +22,55 @@
 #define OPEN_STATES "('open', 'acknowledged', 'assigned')"
 
 static struct log_ratelimit tk_rl = LOG_RATELIMIT_INIT(60, 10);
+
+/* Notices of this transaction's ticket changes (store thread only). */
+static struct {
+	struct notice *v;
+	size_t n, cap;
+} notices;
+
+static void
+notice_add(long long id, const char *event, const struct ticket_op *op, const char *state)
+{
+	struct notice *n;
+
+	if (notices.n == notices.cap) {
+		notices.cap = notices.cap ? notices.cap * 2 : 16;
+		notices.v = xreallocarray(notices.v, notices.cap, sizeof(*notices.v));
+	}
+	n = &notices.v[notices.n++];
+	memset(n, 0, sizeof(*n));
+	n->ticket = id;
+	nocd_strlcpy(n->event, event, sizeof(n->event));
+	nocd_strlcpy(n->device, op->device, sizeof(n->device));
+	nocd_strlcpy(n->rule, op->rule, sizeof(n->rule));
+	nocd_strlcpy(n->instance, op->instance, sizeof(n->instance));
+	nocd_strlcpy(n->category, op->category, sizeof(n->category));
+	n->severity = op->severity;
+	nocd_strlcpy(n->state, state, sizeof(n->state));
+	nocd_strlcpy(n->title, op->title, sizeof(n->title));
+	n->time = op->when;
+	n->received_ms = op->received_ms;
+}
+
+/* From the database row: escalation and SLA passes know only the id. */
+static void
+notice_from_row(sqlite3 *db, long long id, const char *event, time_t when);
+
+void
+tk_notices_take(struct notice **v, size_t *n)
+{
+	*v = notices.v;
+	*n = notices.n;
+	memset(&notices, 0, sizeof(notices));
+}
+
+void
+tk_notices_discard(void)
+{
+	free(notices.v);
+	memset(&notices, 0, sizeof(notices));
+}
 
 /*
  * Bind by type letters: s text, i int64, d double (NAN = NULL), n NULL.
@@ -129,6 +179,7 @@ new_ticket(sqlite3 *db, const struct ticket_op *op, const struct ticket_conf *tc
 		return -1;
 	if (history(db, id, op->when, "nocd", "opened", note ? note : op->title) < 0)
 		return -1;
+	notice_add(id, "opened", op, "open");
 	return id;
 }
 
@@ -280,6 +331,7 @@ raise_op(sqlite3 *db, const struct ticket_op *op, const struct ticket_conf *tc)
 			    " cleared_at = NULL, severity = ?3, title = ?4 WHERE id = ?1", "iiss", id,
 			    (long long)op->when, severity_name(op->severity), op->title) < 0)
 				return -1;
+			notice_add(id, "reopened", op, "open");
 			return history(db, id, op->when, "nocd", "reopened", op->title);
 		}
 	}
@@ -311,6 +363,7 @@ clear_op(sqlite3 *db, const struct ticket_op *op)
 	snprintf(note, sizeof(note), "recovered: %s", op->title);
 	if (history(db, id, op->when, "nocd", "auto-resolved", note) < 0)
 		return -1;
+	notice_add(id, "resolved", op, "resolved");
 	/* children still down when their parent recovers get tickets of their own */
 	st = prep(db, "SELECT device, rule, instance, title FROM ticket_links"
 	    " WHERE ticket_id = ?1 AND cleared IS NULL", "i", id);
@@ -367,10 +420,38 @@ mark_all(sqlite3 *db, time_t now, const char *sql, const char *types, long long 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (history(db, ids[i], now, "nocd", action, note) < 0)
 			return -1;
+		if (strcmp(action, "escalated") == 0)
+			notice_from_row(db, ids[i], "escalated", now);
+	}
 	return n;
+}
+
+static void
+notice_from_row(sqlite3 *db, long long id, const char *event, time_t when)
+{
+	sqlite3_stmt *st = prep(db, "SELECT device, rule, instance, category, severity, state,"
+	    " title FROM tickets WHERE id = ?1", "i", id);
+	struct ticket_op op;
+
+	if (st == NULL)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		memset(&op, 0, sizeof(op));
+		nocd_strlcpy(op.device, (const char *)sqlite3_column_text(st, 0), sizeof(op.device));
+		nocd_strlcpy(op.rule, (const char *)sqlite3_column_text(st, 1), sizeof(op.rule));
+		nocd_strlcpy(op.instance, (const char *)sqlite3_column_text(st, 2),
+		    sizeof(op.instance));
+		nocd_strlcpy(op.category, (const char *)sqlite3_column_text(st, 3),
+		    sizeof(op.category));
+		op.severity = severity_parse((const char *)sqlite3_column_text(st, 4));
+		nocd_strlcpy(op.title, (const char *)sqlite3_column_text(st, 6), sizeof(op.title));
+		op.when = when;
+		notice_add(id, event, &op, (const char *)sqlite3_column_text(st, 5));
+	}
+	sqlite3_finalize(st);
 }
 
 int
@@ -861,6 +942,12 @@ tk_query_show(sqlite3 *db, long long id, int *found)
 	}
 	json_object_set_new(t, "history", h);
 	json_object_set_new(t, "linked_problems", l);
+	{
+		json_t *nt = query_array(db, "tssiss", "SELECT time, channel, event, attempt, outcome,"
+		    " detail FROM notifications WHERE ticket_id = ?1 ORDER BY id", "i", id);
+
+		json_object_set_new(t, "notifications", nt ? nt : json_array());
+	}
 	return t;
 }
 

@@ -45,4 +45,10 @@ struct json_t *tk_query_maintenance(sqlite3 *db, int all);
 struct json_t *tk_query_inventory(sqlite3 *db, const char *device, const char *class_name);
 struct json_t *tk_query_inventory_history(sqlite3 *db, const char *device, time_t since);
 
+/* Store thread: the notices of the changes made since the last take; after
+ * a commit they go to the alert channels, after a rollback they are dropped. */
+struct notice;
+void tk_notices_take(struct notice **v, size_t *n);
+void tk_notices_discard(void);
+
 #endif

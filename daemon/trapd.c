@@ -472,6 +472,8 @@ handle_trap(struct trapd *t, void *sessp, netsnmp_pdu *pdu)
 	json_t *detail;
 	char *djson;
 
+	int64_t received_ms = mono_ms();
+
 	addr_of(pdu, src, sizeof(src));
 	t->stats.received++;
 	if (pdu->version != SNMP_VERSION_3 && !community_ok(t, pdu)) {
@@ -550,6 +552,7 @@ handle_trap(struct trapd *t, void *sessp, netsnmp_pdu *pdu)
 		e->op.severity = def->severity;
 		nocd_strlcpy(e->op.title, e->message, sizeof(e->op.title));
 		e->op.when = e->time;
+		e->op.received_ms = received_ms;
 	}
 	t->stats.accepted++;
 	store_events(&b, 1);

@@ -71,6 +71,14 @@ check "broken syslog rule exits 1" [ $rc = 1 ]
 check "and is named" grep -q "sr.conf:2: syslog rule x: match" "$T_DIR/out"
 printf 'probedirs = [ "%s" ];\n' "$T_DIR/probes" >"$conf"
 
+# an alert channel that would need a shell is refused, with its line
+printf 'probedirs = [ "%s" ];\nalerts = { channels = (\n { name = "p"; type = "command"; command = [ "page | mail" ]; } ); };\n' \
+    "$T_DIR/probes" >"$conf"
+"$NOCD" -n -c "$conf" >"$T_DIR/out" 2>&1; rc=$?
+check "command channel without an absolute program exits 1" [ $rc = 1 ]
+check "and names the line" grep -q "nocd.conf:3: channel p: command" "$T_DIR/out"
+printf 'probedirs = [ "%s" ];\n' "$T_DIR/probes" >"$conf"
+
 "$NOCCTL" -c "$conf" frobnicate >/dev/null 2>&1; rc=$?
 check "nocctl usage error exits 2" [ $rc = 2 ]
 printf 'state_dir = "%s";\n' "$T_DIR/nowhere" >"$conf"
