@@ -421,13 +421,32 @@ apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it, const struct tick
 		sqlite3_finalize(q);
 		return rc;
 	}
-	case ITEM_TICKETS:
-		for (size_t i = 0; i < it->ops.n; i++) {
+	case ITEM_TICKETS: {
+		/* what the rules saw change is an event too (source "poll") */
+		struct event_batch b = { 0 };
+		int rc = 0;
+
+		for (size_t i = 0; i < it->ops.n && rc == 0; i++) {
+			const struct ticket_op *op = &it->ops.v[i];
+			struct event *e = event_batch_add(&b);
+
 			st.stats.ticket_ops++;
-			if (tk_apply(db, &it->ops.v[i], tc) < 0)
-				return -1;
+			e->time = op->when;
+			nocd_strlcpy(e->source, "poll", sizeof(e->source));
+			nocd_strlcpy(e->device, op->device, sizeof(e->device));
+			nocd_strlcpy(e->host, op->device, sizeof(e->host));
+			e->severity = op->kind == TOP_RAISE ? op->severity : SEV_INFO;
+			snprintf(e->type, sizeof(e->type), "%.30s%s", op->rule,
+			    op->kind == TOP_RAISE ? "" : "_clear");
+			e->message = xstrdup(op->title);
+			if (tk_apply(db, op, tc) < 0)
+				rc = -1;
 		}
-		return 0;
+		if (rc == 0 && ev_write(db, &b, tc) < 0)
+			rc = -1;
+		event_batch_free(&b);
+		return rc;
+	}
 	case ITEM_ACTION:
 		if (is_flush(it->req)) {
 			/* held RRD updates of a device, before nocctl draws its graphs */

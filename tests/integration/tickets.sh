@@ -119,6 +119,11 @@ sys.exit(0 if t["linked"] >= 1 and any(l["device"] == "leaf" for l in t["linked_
 }
 check "the parent's ticket lists the child" linked
 check "device in maintenance: suppressed" no_ticket device_unreachable maint
+poll_event() { C events list --source poll --since 1h --json | python3 -c '
+import json, sys
+sys.exit(0 if any(e["type"] == "device_unreachable" and e["device"] == "gw"
+                  for e in json.load(sys.stdin)) else 1)'; }
+check "the outage is an event too (source poll)" poll_event
 
 # a crash loses and duplicates nothing
 total() { C tickets list --state all --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
