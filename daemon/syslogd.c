@@ -293,8 +293,8 @@ syslog_frame(const char *buf, size_t len, size_t max, size_t *msg_off, size_t *m
 		return 1;
 	}
 	{
-		/* non-transparent framing: up to LF */
-		size_t look = len < max + 2 ? len : max + 2;
+		/* non-transparent framing: up to LF, at most max bytes before it */
+		size_t look = len < max + 1 ? len : max + 1;
 		const char *nl = memchr(buf, '\n', look);
 
 		if (nl == NULL)

@@ -741,6 +741,48 @@ trapd_free(struct trapd *t)
 	free(t);
 }
 
+/*
+ * The trap-to-event decoder on raw bytes, for fuzzing: Net-SNMP's message
+ * parser, then our trap OID and varbind decoding with the catalog's
+ * instance extraction. Returns 1 if the bytes made a trap.
+ */
+int
+trapd_decode_for_fuzzing(const uint8_t *data, size_t len)
+{
+	static void *sessp;
+	static struct trap_def def = { .oid = "1.3.6.1.6.3.1.1.5.3", .name = "linkDown",
+		.type = "link_down", .instance_oid = "1.3.6.1.2.1.2.2.1.1" };
+	netsnmp_pdu *pdu;
+	u_char *copy;
+	char oidstr[160], text[MESSAGE_MAX], instance[64];
+	int rc = 0;
+
+	if (sessp == NULL) {
+		netsnmp_session s;
+
+		snmp_sess_init(&s);
+		s.peername = (char *)"udp:127.0.0.1:9";
+		s.version = SNMP_VERSION_2c;
+		s.community = (u_char *)"public";
+		s.community_len = 6;
+		if ((sessp = snmp_sess_open(&s)) == NULL)
+			return 0;
+	}
+	if ((pdu = snmp_pdu_create(0)) == NULL)
+		return 0;
+	copy = xcalloc(1, len ? len : 1);
+	memcpy(copy, data, len);
+	if (snmp_parse(sessp, snmp_sess_session(sessp), pdu, copy, len) == SNMPERR_SUCCESS &&
+	    (pdu->command == SNMP_MSG_TRAP || pdu->command == SNMP_MSG_TRAP2 ||
+	    pdu->command == SNMP_MSG_INFORM) && trap_oid(pdu, oidstr, sizeof(oidstr)) == 0) {
+		describe(pdu, text, sizeof(text), NULL, &def, instance, sizeof(instance));
+		rc = 1;
+	}
+	free(copy);
+	snmp_free_pdu(pdu);
+	return rc;
+}
+
 void
 trapd_get_stats(const struct trapd *t, struct trapd_stats *s)
 {

@@ -12,6 +12,7 @@
 #ifndef NOCD_TRAPD_H
 #define NOCD_TRAPD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct evloop;
@@ -36,6 +37,9 @@ struct trapd_stats {
 	uint64_t refused_engine, malformed, rate_limited, unknown_device;
 };
 void trapd_get_stats(const struct trapd *t, struct trapd_stats *s);
+
+/* Raw bytes through the library's parser and our trap decoding (fuzz targets). */
+int trapd_decode_for_fuzzing(const uint8_t *data, size_t len);
 
 /* The catalog file: errors name file and line. Used by nocd -n too. */
 int trapd_check_catalog(const char *path, char *err, size_t errlen);

@@ -72,6 +72,40 @@ except Exception as e:
     print(e)' "$P" >"$T_DIR/long.out"
 check "over-long frame: connection closed" grep -qx 0 "$T_DIR/long.out"
 check "over-long frame counted" [ "$(stat too_long)" -ge 1 ]
+# the shapes of known syslog CVEs: refused (connection closed) and counted
+before=$(stat too_long)
+python3 -c '
+import socket, sys, time
+p = int(sys.argv[1])
+def closed(payload):
+    s = socket.create_connection(("127.0.0.1", p))
+    try:
+        s.sendall(payload)
+        s.settimeout(5)
+        return s.recv(10) == b""
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+    finally:
+        s.close()
+ok = [closed(b"99999999999999999999 <13>x"),      # 20-digit octet count
+      closed(b"0 <13>x"),                           # zero length
+      closed(b"<13>" + b"y" * (1 << 20))]           # 1 MB line, no newline
+# negative length: not a count at all, so an LF frame of text, kept
+s = socket.create_connection(("127.0.0.1", p)); s.sendall(b"-5 <13>negcount\n"); s.close()
+# a sender that writes one byte at a time
+s = socket.create_connection(("127.0.0.1", p))
+for b in b"25 <13>bytewise sender here!":
+    s.send(bytes([b])); time.sleep(0.002)
+s.close()
+print(" ".join("closed" if x else "open" for x in ok))' "$P" >"$T_DIR/cve.out"
+log "CVE shapes: $(cat "$T_DIR/cve.out")"
+check "20-digit count, zero length, 1 MB line: all closed" grep -qx "closed closed closed" "$T_DIR/cve.out"
+wait_for 20 has_text bytewise
+check "a byte-at-a-time sender is heard" has_text bytewise
+check "the refusals are counted" [ "$(stat too_long)" -ge $((before + 3)) ]
+
 # garbage over UDP: no PRI, control bytes; kept as text, counted
 python3 -c '
 import socket, sys

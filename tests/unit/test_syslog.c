@@ -133,6 +133,11 @@ test_framing(void **state)
 	assert_int_equal(used, 9);
 	assert_int_equal(syslog_frame("<13>no end yet", 14, 100, &off, &len, &used), 0);
 	assert_int_equal(syslog_frame("<13>xxxxxxxxxxxxxxxxxxxx", 24, 10, &off, &len, &used), -1);
+	/* exactly max bytes before the LF is a message; one more is refused (found by fuzzing) */
+	assert_int_equal(syslog_frame("0123456789\n", 11, 10, &off, &len, &used), -1);
+	assert_int_equal(syslog_frame("<123456789\n", 11, 10, &off, &len, &used), 1);
+	assert_int_equal(len, 10);
+	assert_int_equal(syslog_frame("<1234567890\n", 12, 10, &off, &len, &used), -1);
 }
 
 int
