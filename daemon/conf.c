@@ -625,6 +625,7 @@ read_trap(struct ctx *c, const config_setting_t *g, struct nocd_conf *conf)
 		{ "communities", K_STRLIST, 0, 0 },
 		{ "users", K_LIST, 0, 0 },
 		{ "catalog", K_STRING, 0, PATH_MAX - 1 },
+		{ "rate", K_INT, 1, 10000000 },
 	};
 	static const struct key trap_user_keys[] = {
 		{ "name", K_STRING, 0, NAME_MAX_LEN - 1 },
@@ -634,6 +635,13 @@ read_trap(struct ctx *c, const config_setting_t *g, struct nocd_conf *conf)
 	if (check_members(c, g, "trap", keys, ARRAY_SIZE(keys), NULL, 0) < 0 ||
 	    get_path(c, g, "catalog", conf->trap_catalog, sizeof(conf->trap_catalog)) < 0)
 		return -1;
+	{
+		int rate = 0;
+
+		get_int(g, "rate", &rate);
+		if (rate > 0)
+			conf->trap_rate = rate;
+	}
 	if ((s = config_setting_get_member(g, "communities")) != NULL) {
 		strlist_free(&conf->trap_communities);
 		for (int i = 0; i < config_setting_length(s); i++) {
@@ -696,6 +704,7 @@ conf_defaults(struct nocd_conf *conf)
 	conf->syslog_idle_timeout = 300;
 	conf->syslog_max_connections = 256;
 	conf->syslog_rate = 200;
+	conf->trap_rate = 200;
 	strlist_add(&conf->listen_trap, "udp:0.0.0.0:162");
 	strlist_add(&conf->listen_syslog, "udp:0.0.0.0:514");
 	strlist_add(&conf->listen_syslog, "tcp:0.0.0.0:514");

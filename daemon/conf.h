@@ -73,6 +73,7 @@ struct nocd_conf {
 	int events_max_age_days;	/* events kept this long */
 	long long events_max_rows;	/* and at most this many */
 	char trap_catalog[PATH_MAX];	/* trap OIDs to event types and tickets */
+	double trap_rate;		/* traps per second per source, sustained */
 	char syslog_rules[PATH_MAX];	/* syslog lines to event types and tickets */
 	int syslog_max_message;		/* bytes */
 	int syslog_idle_timeout;	/* seconds before an idle TCP sender is closed */

@@ -232,7 +232,8 @@ cmd_stats(void)
 	    "cleared", (json_int_t)rs.cleared);
 	if (o != NULL)
 		json_object_set_new(o, "traps", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-		    " s:I, s:I, s:I, s:I}", "received", (json_int_t)ts.received,
+		    " s:I, s:I, s:I, s:I, s:I}", "dropped_queue", (json_int_t)ts.dropped_queue,
+		    "received", (json_int_t)ts.received,
 		    "accepted", (json_int_t)ts.accepted, "informs_acked", (json_int_t)ts.informs_acked,
 		    "refused_community", (json_int_t)ts.refused_community,
 		    "refused_auth", (json_int_t)ts.refused_auth,

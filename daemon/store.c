@@ -22,6 +22,7 @@
 #include "util.h"
 
 #define QUEUE_MAX 20000		/* poll results waiting; beyond it they are dropped */
+#define EVENTS_MAX 500000	/* events waiting (traps, syslog); beyond, UDP input is dropped */
 #define BATCH_MAX 500		/* items written in one database transaction */
 
 #define HOUSEKEEP_S 30		/* SLA, escalation and warranty checks */
@@ -55,6 +56,7 @@ static struct {
 	pthread_cond_t cond;
 	struct item *head, *tail;
 	size_t queued;
+	size_t queued_events;
 	int stopping, running;
 	struct store_stats stats;
 	char state_dir[PATH_MAX];
@@ -136,8 +138,11 @@ item_free(struct item *it)
 static int
 enqueue(struct item *it, int droppable)
 {
+	size_t ev = it->kind == ITEM_EVENTS ? it->events.n : 0;
+
 	pthread_mutex_lock(&st.lock);
-	if (!st.running || (droppable && st.queued >= QUEUE_MAX)) {
+	if (!st.running || (droppable && (st.queued >= QUEUE_MAX ||
+	    st.queued_events + ev > EVENTS_MAX))) {
 		st.stats.dropped++;
 		pthread_mutex_unlock(&st.lock);
 		item_free(it);
@@ -149,6 +154,7 @@ enqueue(struct item *it, int droppable)
 		st.head = it;
 	st.tail = it;
 	st.queued++;
+	st.queued_events += ev;
 	st.stats.submitted++;
 	pthread_cond_signal(&st.cond);
 	pthread_mutex_unlock(&st.lock);
@@ -286,7 +292,7 @@ store_queue_full(void)
 	int full;
 
 	pthread_mutex_lock(&st.lock);
-	full = st.queued >= QUEUE_MAX;
+	full = st.queued >= QUEUE_MAX || st.queued_events >= EVENTS_MAX;
 	pthread_mutex_unlock(&st.lock);
 	return full;
 }
@@ -598,9 +604,17 @@ store_main(void *arg)
 		batch = st.head;
 		{
 			struct item *last = batch;
+			size_t ev = 0;
 
-			for (n = 1; n < BATCH_MAX && last->next; n++)
+			/* a batch: up to BATCH_MAX items, and not much more than that many events */
+			for (n = 1; ; n++) {
+				if (last->kind == ITEM_EVENTS)
+					ev += last->events.n;
+				if (n >= BATCH_MAX || last->next == NULL || ev >= 20000)
+					break;
 				last = last->next;
+			}
+			st.queued_events -= ev;
 			st.head = last->next;
 			last->next = NULL;
 			if (st.head == NULL)

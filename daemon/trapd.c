@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
@@ -26,8 +28,7 @@
 
 #define MAX_LISTEN 8
 #define MESSAGE_MAX 1024
-#define RATE_PER_S 100.0	/* traps per second per source, sustained */
-#define RATE_BURST 200.0
+
 
 /* One catalog entry: a trap OID and what it means. */
 struct trap_def {
@@ -74,6 +75,8 @@ struct trapd {
 	struct trapd_stats stats;
 	struct log_ratelimit rl;
 	netsnmp_large_fd_set fdset;
+	double rate;		/* traps per second per source, sustained (burst: twice) */
+	struct event_batch pending;	/* the traps of one wakeup: one store item */
 };
 
 static const oid snmptrap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
@@ -325,13 +328,13 @@ rate_ok(struct trapd *t, const char *src)
 		if (hashmap_count(t->buckets) > 100000)
 			return 1;	/* a spoofed flood of sources: no state for each */
 		b = xcalloc(1, sizeof(*b));
-		b->tokens = RATE_BURST;
+		b->tokens = t->rate * 2;
 		b->last_ms = now;
 		hashmap_put(t->buckets, src, b);
 	}
-	b->tokens += (double)(now - b->last_ms) / 1000.0 * RATE_PER_S;
-	if (b->tokens > RATE_BURST)
-		b->tokens = RATE_BURST;
+	b->tokens += (double)(now - b->last_ms) / 1000.0 * t->rate;
+	if (b->tokens > t->rate * 2)
+		b->tokens = t->rate * 2;
 	b->last_ms = now;
 	if (b->tokens < 1.0)
 		return 0;
@@ -467,7 +470,6 @@ handle_trap(struct trapd *t, void *sessp, netsnmp_pdu *pdu)
 	char src[64], agent[64] = "", oidstr[160], vbs[MESSAGE_MAX], instance[64];
 	const struct trap_def *def;
 	const char *dev = NULL;
-	struct event_batch b = { 0 };
 	struct event *e;
 	json_t *detail;
 	char *djson;
@@ -499,7 +501,7 @@ handle_trap(struct trapd *t, void *sessp, netsnmp_pdu *pdu)
 	if (!rate_ok(t, src)) {
 		if (t->stats.rate_limited++ % 1000 == 0)
 			log_limited(&t->rl, LOG_LVL_WARN, "traps from %s over %.0f/s: dropped and"
-			    " counted", src, RATE_PER_S);
+			    " counted", src, t->rate);
 		return;
 	}
 	if (trap_oid(pdu, oidstr, sizeof(oidstr)) < 0) {
@@ -519,7 +521,7 @@ handle_trap(struct trapd *t, void *sessp, netsnmp_pdu *pdu)
 	def = catalog_find(&t->cat, oidstr);
 	detail = json_array();
 	describe(pdu, vbs, sizeof(vbs), detail, def, instance, sizeof(instance));
-	e = event_batch_add(&b);
+	e = event_batch_add(&t->pending);
 	e->time = time(NULL);
 	nocd_strlcpy(e->source, "trap", sizeof(e->source));
 	nocd_strlcpy(e->device, dev ? dev : "", sizeof(e->device));
@@ -528,7 +530,7 @@ handle_trap(struct trapd *t, void *sessp, netsnmp_pdu *pdu)
 	e->severity = def ? def->severity : SEV_INFO;
 	nocd_strlcpy(e->type, def ? def->type : "trap", sizeof(e->type));
 	{
-		char msg[MESSAGE_MAX + 128];
+		char msg[MESSAGE_MAX + 256];
 
 		if (def && def->message[0])
 			format_message(def->message, e->device, e->host, def->name,
@@ -555,8 +557,6 @@ handle_trap(struct trapd *t, void *sessp, netsnmp_pdu *pdu)
 		e->op.received_ms = received_ms;
 	}
 	t->stats.accepted++;
-	store_events(&b, 1);
-	event_batch_free(&b);
 }
 
 static int
@@ -618,10 +618,28 @@ readable(int fd, uint32_t events, void *arg)
 	(void)events;
 	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
 		before[i] = snmp_get_statistic(ids[i]);
-	NETSNMP_LARGE_FD_ZERO(&l->t->fdset);
-	NETSNMP_LARGE_FD_SET(fd, &l->t->fdset);
-	snmp_sess_read2(l->sess, &l->t->fdset);
+	/* what is waiting, up to a bound, then one batch for the store */
+	for (int i = 0; i < 256; i++) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (i > 0 && poll(&pfd, 1, 0) <= 0)
+			break;
+		NETSNMP_LARGE_FD_ZERO(&l->t->fdset);
+		NETSNMP_LARGE_FD_SET(fd, &l->t->fdset);
+		snmp_sess_read2(l->sess, &l->t->fdset);
+	}
 	count_refusals(l->t, before);
+	if (l->t->pending.n) {
+		size_t n = l->t->pending.n;
+
+		if (store_events(&l->t->pending, 1) < 0) {
+			l->t->stats.dropped_queue += n;
+			l->t->stats.accepted -= n;
+			log_limited(&l->t->rl, LOG_LVL_WARN, "traps: the store is behind: %zu dropped"
+			    " and counted", n);
+		}
+		event_batch_free(&l->t->pending);
+	}
 }
 
 struct trapd *
@@ -645,6 +663,13 @@ trapd_open(const struct nocd_conf *conf, char *err, size_t errlen)
 		}
 		l->t = t;
 		l->fd = l->transport->sock;
+		{
+			/* a burst of traps waits in the kernel, not on the floor */
+			int sz = 8 << 20;
+
+			(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+			(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+		}
 		t->n++;
 	}
 	return t;
@@ -656,6 +681,7 @@ set_conf(struct trapd *t, const struct nocd_conf *conf)
 	char err[512];
 	struct catalog cat;
 
+	t->rate = conf->trap_rate;
 	strlist_free(&t->communities);
 	for (size_t i = 0; i < conf->trap_communities.n; i++)
 		strlist_add(&t->communities, conf->trap_communities.v[i]);
@@ -738,6 +764,7 @@ trapd_free(struct trapd *t)
 	}
 	strlist_free(&t->communities);
 	free(t->cat.v);
+	event_batch_free(&t->pending);
 	free(t);
 }
 

@@ -34,7 +34,7 @@ void trapd_free(struct trapd *t);
 struct trapd_stats {
 	uint64_t received, accepted, informs_acked;
 	uint64_t refused_community, refused_auth, refused_unknown_user, refused_decrypt;
-	uint64_t refused_engine, malformed, rate_limited, unknown_device;
+	uint64_t refused_engine, malformed, rate_limited, unknown_device, dropped_queue;
 };
 void trapd_get_stats(const struct trapd *t, struct trapd_stats *s);
 
