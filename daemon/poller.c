@@ -751,6 +751,7 @@ static void
 finish_probe(struct device *d)
 {
 	const struct probe *pr = current_probe(d);
+	size_t data_rows = 0;
 
 	if (pr->kind == PROBE_TABLE && d->probe_idx < 64) {
 		unsigned most = 0;
@@ -781,20 +782,38 @@ finish_probe(struct device *d)
 		}
 		return;
 	}
-	if (d->probe_idx < 64 && d->has_rows[d->probe_idx] != (d->n_order > 0)) {
-		d->has_rows[d->probe_idx] = d->n_order > 0;
+	/* a row is the table's only when a data column answered: the label
+	 * column (entPhysicalName...) alone says nothing about this table */
+	for (size_t r = 0; r < d->n_order; r++) {
+		struct row *row = hashmap_get(d->rows, d->row_order[r]);
+
+		for (int c = 0; row && c < pr->n_cols; c++)
+			if (row->cells[c].present) {
+				data_rows++;
+				break;
+			}
+	}
+	if (d->probe_idx < 64 && d->has_rows[d->probe_idx] != (data_rows > 0)) {
+		d->has_rows[d->probe_idx] = data_rows > 0;
 		d->class_dirty = 1;
 	}
 	if (pr->every > 0 && d->probe_idx < 64)
 		d->probe_due[d->probe_idx] = mono_ms() + (int64_t)pr->every * 1000;
-	if (d->n_order == 0) {
+	if (data_rows == 0) {
 		d->absent_until[d->probe_idx] = mono_ms() + REDISCOVER_MS;
 		memset(d->alt_choice[d->probe_idx], 0, sizeof(d->alt_choice[0]));
 	} else {
 		struct hashmap *seen = pr->instance_by_label ? hashmap_new(d->n_order) : NULL;
 
-		for (size_t r = 0; r < d->n_order; r++)
-			row_to_sample(d, hashmap_get(d->rows, d->row_order[r]), seen);
+		for (size_t r = 0; r < d->n_order; r++) {
+			struct row *row = hashmap_get(d->rows, d->row_order[r]);
+			int any = 0;
+
+			for (int c = 0; c < pr->n_cols && !any; c++)
+				any = row->cells[c].present;
+			if (any)
+				row_to_sample(d, row, seen);
+		}
 		if (seen)
 			hashmap_free(seen, NULL);
 	}
