@@ -26,6 +26,7 @@
 #include "hashmap.h"
 #include "log.h"
 #include "rules.h"
+#include "srclimit.h"
 #include "store.h"
 #include "syslogd.h"
 #include "util.h"
@@ -469,11 +470,6 @@ struct sock {
 	char spec[128];
 };
 
-struct bucket {
-	double tokens;
-	int64_t last_ms;
-};
-
 struct syslogd {
 	struct evloop *loop;
 	struct sock socks[MAX_LISTEN];
@@ -483,10 +479,9 @@ struct syslogd {
 	struct rule_list rules;
 	trapd_lookup_fn lookup;
 	void *lookup_arg;
-	struct hashmap *buckets;
+	struct srclimit limit;		/* per source address */
 	size_t max_message;
 	int idle_s, max_conns;
-	double rate;
 	struct ev_timer *tick;
 	struct syslogd_stats stats;
 	struct log_ratelimit rl;
@@ -563,30 +558,6 @@ syslogd_open(const struct nocd_conf *conf, char *err, size_t errlen)
 }
 
 static int
-rate_ok(struct syslogd *s, const char *src)
-{
-	struct bucket *b = hashmap_get(s->buckets, src);
-	int64_t now = mono_ms();
-
-	if (b == NULL) {
-		if (hashmap_count(s->buckets) > 100000)
-			return 1;
-		b = xcalloc(1, sizeof(*b));
-		b->tokens = s->rate * 2;
-		b->last_ms = now;
-		hashmap_put(s->buckets, src, b);
-	}
-	b->tokens += (double)(now - b->last_ms) / 1000.0 * s->rate;
-	if (b->tokens > s->rate * 2)
-		b->tokens = s->rate * 2;
-	b->last_ms = now;
-	if (b->tokens < 1.0)
-		return 0;
-	b->tokens -= 1.0;
-	return 1;
-}
-
-static int
 map_severity(int sys)
 {
 	switch (sys) {
@@ -625,10 +596,10 @@ take_locked(struct syslogd *s, char *msg, size_t len, const char *src, struct ev
 	regmatch_t pm[10];
 
 	s->stats.received++;
-	if (!rate_ok(s, src)) {
+	if (!srclimit_ok(&s->limit, src)) {
 		if (s->stats.rate_limited++ % 1000 == 0)
 			log_limited(&s->rl, LOG_LVL_WARN, "syslog from %s over %.0f/s: dropped and"
-			    " counted", src, s->rate);
+			    " counted", src, s->limit.rate);
 		return;
 	}
 	if (!syslog_parse(msg, len, &m))
@@ -911,7 +882,7 @@ set_conf(struct syslogd *s, const struct nocd_conf *conf)
 	s->max_message = (size_t)conf->syslog_max_message;
 	s->idle_s = conf->syslog_idle_timeout;
 	s->max_conns = conf->syslog_max_connections;
-	s->rate = conf->syslog_rate;
+	srclimit_set_rate(&s->limit, conf->syslog_rate);
 	if (conf->syslog_rules[0] == '\0')
 		return;
 	if (load_rules(conf->syslog_rules, &l, err, sizeof(err)) < 0) {
@@ -1101,7 +1072,7 @@ syslogd_start(struct syslogd *s, struct evloop *loop, const struct nocd_conf *co
 	s->lookup = lookup;
 	s->lookup_arg = lookup_arg;
 	s->rl = rl;
-	s->buckets = hashmap_new(64);
+	srclimit_init(&s->limit, conf->syslog_rate);
 	s->udp_buf = xcalloc(1, 65537);
 	set_conf(s, conf);
 	for (int i = 0; i < s->n; i++) {
@@ -1141,8 +1112,7 @@ syslogd_free(struct syslogd *s)
 	}
 	if (s->tick)
 		evloop_timer_cancel(s->loop, s->tick);
-	if (s->buckets)
-		hashmap_free(s->buckets, free);
+	srclimit_free(&s->limit);
 	rules_free(&s->rules);
 	free(s->udp_buf);
 	free(s);

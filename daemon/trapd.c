@@ -22,6 +22,7 @@
 #include "hashmap.h"
 #include "log.h"
 #include "rules.h"
+#include "srclimit.h"
 #include "store.h"
 #include "trapd.h"
 #include "util.h"
@@ -57,11 +58,6 @@ struct listener {
 	char spec[128];
 };
 
-struct bucket {
-	double tokens;
-	int64_t last_ms;
-};
-
 struct trapd {
 	struct evloop *loop;
 	struct listener l[MAX_LISTEN];
@@ -70,12 +66,11 @@ struct trapd {
 	struct catalog cat;
 	trapd_lookup_fn lookup;
 	void *lookup_arg;
-	struct hashmap *buckets;	/* source address -> struct bucket */
+	struct srclimit limit;		/* per source address */
 	struct hashmap *users;		/* users created, "engine|name" */
 	struct trapd_stats stats;
 	struct log_ratelimit rl;
 	netsnmp_large_fd_set fdset;
-	double rate;		/* traps per second per source, sustained (burst: twice) */
 	struct event_batch pending;	/* the traps of one wakeup: one store item */
 };
 
@@ -318,30 +313,6 @@ community_ok(const struct trapd *t, const netsnmp_pdu *pdu)
 	return 0;
 }
 
-static int
-rate_ok(struct trapd *t, const char *src)
-{
-	struct bucket *b = hashmap_get(t->buckets, src);
-	int64_t now = mono_ms();
-
-	if (b == NULL) {
-		if (hashmap_count(t->buckets) > 100000)
-			return 1;	/* a spoofed flood of sources: no state for each */
-		b = xcalloc(1, sizeof(*b));
-		b->tokens = t->rate * 2;
-		b->last_ms = now;
-		hashmap_put(t->buckets, src, b);
-	}
-	b->tokens += (double)(now - b->last_ms) / 1000.0 * t->rate;
-	if (b->tokens > t->rate * 2)
-		b->tokens = t->rate * 2;
-	b->last_ms = now;
-	if (b->tokens < 1.0)
-		return 0;
-	b->tokens -= 1.0;
-	return 1;
-}
-
 /* The trap's OID as text: v2 snmpTrapOID.0, or v1 mapped as RFC 3584 says. */
 static int
 trap_oid(const netsnmp_pdu *pdu, char *buf, size_t len)
@@ -498,10 +469,10 @@ handle_trap(struct trapd *t, void *sessp, netsnmp_pdu *pdu)
 				t->stats.informs_acked++;
 		}
 	}
-	if (!rate_ok(t, src)) {
+	if (!srclimit_ok(&t->limit, src)) {
 		if (t->stats.rate_limited++ % 1000 == 0)
 			log_limited(&t->rl, LOG_LVL_WARN, "traps from %s over %.0f/s: dropped and"
-			    " counted", src, t->rate);
+			    " counted", src, t->limit.rate);
 		return;
 	}
 	if (trap_oid(pdu, oidstr, sizeof(oidstr)) < 0) {
@@ -681,7 +652,7 @@ set_conf(struct trapd *t, const struct nocd_conf *conf)
 	char err[512];
 	struct catalog cat;
 
-	t->rate = conf->trap_rate;
+	srclimit_set_rate(&t->limit, conf->trap_rate);
 	strlist_free(&t->communities);
 	for (size_t i = 0; i < conf->trap_communities.n; i++)
 		strlist_add(&t->communities, conf->trap_communities.v[i]);
@@ -704,7 +675,7 @@ trapd_start(struct trapd *t, struct evloop *loop, const struct nocd_conf *conf,
 	t->loop = loop;
 	t->lookup = lookup;
 	t->lookup_arg = lookup_arg;
-	t->buckets = hashmap_new(64);
+	srclimit_init(&t->limit, conf->trap_rate);
 	t->users = hashmap_new(16);
 	netsnmp_large_fd_set_init(&t->fdset, 4096);
 	set_conf(t, conf);
@@ -757,8 +728,8 @@ trapd_free(struct trapd *t)
 			netsnmp_transport_free(t->l[i].transport);
 		}
 	}
-	if (t->buckets) {
-		hashmap_free(t->buckets, free);
+	if (t->users) {
+		srclimit_free(&t->limit);
 		hashmap_free(t->users, NULL);
 		netsnmp_large_fd_set_cleanup(&t->fdset);
 	}

@@ -95,7 +95,10 @@ test_hostile(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int pri = syslog_parse(strcpy(buf, bad[i]), strlen(bad[i]), &m);
+		int pri;
+
+		nocd_strlcpy(buf, bad[i], sizeof(buf));
+		pri = syslog_parse(buf, strlen(bad[i]), &m);
 
 		assert_non_null(m.text);
 		(void)pri;
