@@ -127,16 +127,12 @@ parse_channel(config_setting_t *g, const char *path, struct channel_conf *c, cha
 	memset(c, 0, sizeof(*c));
 	c->line = config_setting_source_line(g);
 	c->timeout_s = 10;
-	for (int i = 0; i < config_setting_length(g); i++) {
-		const char *k = config_setting_name(config_setting_get_elem(g, (unsigned)i));
-		int ok = 0;
+	{
+		config_setting_t *bad_key = conf_unknown_key(g, keys);
 
-		for (size_t j = 0; keys[j]; j++)
-			if (k && strcmp(k, keys[j]) == 0)
-				ok = 1;
-		if (!ok)
-			AERR(config_setting_get_elem(g, (unsigned)i), "unknown key '%s' in channel",
-			    k ? k : "?");
+		if (bad_key)
+			AERR(bad_key, "unknown key '%s' in channel", config_setting_name(bad_key) ?
+			    config_setting_name(bad_key) : "?");
 	}
 	if (!config_setting_lookup_string(g, "name", &s) || !name_is_valid_word(s) ||
 	    copy_string(c->name, sizeof(c->name), s) < 0)

@@ -744,6 +744,22 @@ conf_free(struct nocd_conf *conf)
 	conf->n_trap_users = conf->n_devices = 0;
 }
 
+config_setting_t *
+conf_unknown_key(const config_setting_t *group, const char *const *allowed)
+{
+	for (int i = 0; i < config_setting_length(group); i++) {
+		config_setting_t *c = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(c);
+		size_t k;
+
+		for (k = 0; allowed[k] && !(name && strcmp(name, allowed[k]) == 0); k++)
+			;
+		if (allowed[k] == NULL)
+			return c;
+	}
+	return NULL;
+}
+
 const char *
 conf_default_path(void)
 {

@@ -96,6 +96,15 @@ int conf_load(const char *path, struct nocd_conf *conf, char *err, size_t errlen
 void conf_free(struct nocd_conf *conf);
 void conf_defaults(struct nocd_conf *conf);
 
+/*
+ * The first member of a libconfig group whose name is not in the
+ * NULL-terminated allowed list (NULL if none): every data file's parser
+ * reports it as "FILE:LINE: unknown key 'x' in ...".
+ */
+struct config_setting_t;
+struct config_setting_t *conf_unknown_key(const struct config_setting_t *group,
+	const char *const *allowed);
+
 /* The config file nocctl and nocd use when none is named. */
 const char *conf_default_path(void);
 

@@ -10,6 +10,7 @@
 
 #include <regex.h>
 
+#include "conf.h"
 #include "log.h"
 #include "probe.h"
 #include "rules.h"
@@ -91,19 +92,11 @@ static int
 check_keys(const config_setting_t *s, const char *const *allowed, const char *path,
     const char *where, char *err, size_t errlen)
 {
-	int n = config_setting_length(s);
+	config_setting_t *c = conf_unknown_key(s, allowed);
 
-	for (int i = 0; i < n; i++) {
-		config_setting_t *c = config_setting_get_elem(s, (unsigned)i);
-		const char *name = config_setting_name(c);
-		int ok = 0;
-
-		for (size_t k = 0; allowed[k]; k++)
-			if (name && strcmp(name, allowed[k]) == 0)
-				ok = 1;
-		if (!ok)
-			PERR(c, "unknown key '%s' in %s", name ? name : "?", where);
-	}
+	if (c != NULL)
+		PERR(c, "unknown key '%s' in %s", config_setting_name(c) ? config_setting_name(c) :
+		    "?", where);
 	return 0;
 bad:
 	return -1;

@@ -148,17 +148,9 @@ rule_parse(config_setting_t *s, const char *path, struct rule *r, char *err, siz
 	r->enabled = 1;
 	if (!config_setting_is_group(s))
 		RERR(s, "a rule is a group: { name = \"...\"; metric = \"...\"; ... }");
-	for (int i = 0; i < config_setting_length(s); i++) {
-		const char *k = config_setting_name(config_setting_get_elem(s, (unsigned)i));
-		int ok = 0;
-
-		for (size_t j = 0; keys[j]; j++)
-			if (k && strcmp(k, keys[j]) == 0)
-				ok = 1;
-		if (!ok)
-			RERR(config_setting_get_elem(s, (unsigned)i), "unknown key '%s' in rule",
-			    k ? k : "?");
-	}
+	if ((m = conf_unknown_key(s, keys)) != NULL)
+		RERR(m, "unknown key '%s' in rule", config_setting_name(m) ?
+		    config_setting_name(m) : "?");
 	if (!config_setting_lookup_string(s, "name", &v) || strlen(v) == 0 ||
 	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
 	    strlen(v) || copy_string(r->name, sizeof(r->name), v) < 0)

@@ -381,18 +381,11 @@ load_rules(const char *path, struct rule_list *l, char *err, size_t errlen)
 		struct syslog_rule *r = &l->v[l->n];
 		const char *s;
 
-		for (int k = 0; k < config_setting_length(e); k++) {
-			const char *name = config_setting_name(config_setting_get_elem(e,
-			    (unsigned)k));
-			int ok = 0;
+		config_setting_t *bad_key = conf_unknown_key(e, keys);
 
-			for (size_t j = 0; keys[j]; j++)
-				if (name && strcmp(name, keys[j]) == 0)
-					ok = 1;
-			if (!ok)
-				SERR(config_setting_get_elem(e, (unsigned)k),
-				    "unknown key '%s' in syslog rule", name ? name : "?");
-		}
+		if (bad_key)
+			SERR(bad_key, "unknown key '%s' in syslog rule", config_setting_name(bad_key) ?
+			    config_setting_name(bad_key) : "?");
 		if (!config_setting_lookup_string(e, "name", &s) || !word_ok(s, sizeof(r->name)))
 			SERR(e, "syslog rule needs name = \"word\"");
 		nocd_strlcpy(r->name, s, sizeof(r->name));

@@ -134,18 +134,11 @@ load_catalog(const char *path, struct catalog *cat, char *err, size_t errlen)
 		struct trap_def *d = &cat->v[cat->n];
 		const char *s;
 
-		for (int k = 0; k < config_setting_length(e); k++) {
-			const char *name = config_setting_name(config_setting_get_elem(e,
-			    (unsigned)k));
-			int ok = 0;
+		config_setting_t *bad_key = conf_unknown_key(e, keys);
 
-			for (size_t j = 0; keys[j]; j++)
-				if (name && strcmp(name, keys[j]) == 0)
-					ok = 1;
-			if (!ok)
-				CERR(config_setting_get_elem(e, (unsigned)k), "unknown key '%s' in trap",
-				    name ? name : "?");
-		}
+		if (bad_key)
+			CERR(bad_key, "unknown key '%s' in trap", config_setting_name(bad_key) ?
+			    config_setting_name(bad_key) : "?");
 		if (!config_setting_lookup_string(e, "oid", &s) || !valid_oid(s) ||
 		    copy_string(d->oid, sizeof(d->oid), s) < 0)
 			CERR(e, "trap needs oid = \"numeric OID\"");
