@@ -137,6 +137,7 @@ struct poller {
 	struct poller_stats stats;
 	struct log_ratelimit rl;
 	struct rule_engine *rules;
+	struct hashmap *by_addr;	/* configured address -> device name (owned copy) */
 };
 
 static void device_step(struct device *d);
@@ -1416,6 +1417,8 @@ poller_add_device(struct poller *p, const struct device_conf *conf)
 		hashmap_put(p->devices, conf->name, d);
 	}
 	d->fd = -1;
+	/* a source remembered as nobody's may be this device's now */
+	free(hashmap_remove(p->by_addr, conf->address));
 	if (device_open(d) < 0) {
 		hashmap_remove(p->devices, conf->name);
 		device_free(d);
@@ -1455,12 +1458,28 @@ match_address(const char *key, void *value, void *arg)
 	return 0;
 }
 
+/*
+ * Traps and syslog look devices up for every message: a map by address,
+ * checked against the device it names (devices come and go) and mended
+ * from a scan when stale. Several devices behind one address: the first.
+ */
 const char *
 poller_find_by_address(struct poller *p, const char *address)
 {
+	const char *name = hashmap_get(p->by_addr, address);
+	const struct device *d;
 	struct find_addr f = { address, NULL };
 
+	if (name != NULL && name[0] == '\0')
+		return NULL;	/* known to be no device's (until one is added) */
+	d = name ? hashmap_get(p->devices, name) : NULL;
+	if (d != NULL && strcmp(d->conf.address, address) == 0)
+		return d->conf.name;
 	hashmap_foreach(p->devices, match_address, &f, NULL);
+	/* mend the map: the device found now, or "none" */
+	free(hashmap_remove(p->by_addr, address));
+	if (hashmap_count(p->by_addr) < 100000)
+		hashmap_put(p->by_addr, address, xstrdup(f.name ? f.name : ""));
 	return f.name;
 }
 
@@ -1586,6 +1605,7 @@ poller_new(struct evloop *loop, const struct nocd_conf *conf, const struct probe
 	p->vendors = vendors;
 	p->rl = rl;
 	p->devices = hashmap_new(256);
+	p->by_addr = hashmap_new(256);
 	p->rules = rules_engine_new(probes, conf);
 	netsnmp_large_fd_set_init(&p->fdset, 4096);
 	p->tick = evloop_timer_at(loop, mono_ms() + TICK_MS, poll_tick, p);
@@ -1598,6 +1618,7 @@ poller_free(struct poller *p)
 	if (p == NULL)
 		return;
 	hashmap_free(p->devices, device_free);
+	hashmap_free(p->by_addr, free);
 	evloop_timer_cancel(p->loop, p->tick);
 	netsnmp_large_fd_set_cleanup(&p->fdset);
 	free(p->busy);
