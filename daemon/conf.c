@@ -626,6 +626,7 @@ read_trap(struct ctx *c, const config_setting_t *g, struct nocd_conf *conf)
 		{ "users", K_LIST, 0, 0 },
 		{ "catalog", K_STRING, 0, PATH_MAX - 1 },
 		{ "rate", K_INT, 1, 10000000 },
+		{ "storm_clear", K_INT, 1, 86400 },
 	};
 	static const struct key trap_user_keys[] = {
 		{ "name", K_STRING, 0, NAME_MAX_LEN - 1 },
@@ -641,6 +642,7 @@ read_trap(struct ctx *c, const config_setting_t *g, struct nocd_conf *conf)
 		get_int(g, "rate", &rate);
 		if (rate > 0)
 			conf->trap_rate = rate;
+		get_int(g, "storm_clear", &conf->trap_storm_clear);
 	}
 	if ((s = config_setting_get_member(g, "communities")) != NULL) {
 		strlist_free(&conf->trap_communities);
@@ -705,6 +707,8 @@ conf_defaults(struct nocd_conf *conf)
 	conf->syslog_max_connections = 256;
 	conf->syslog_rate = 200;
 	conf->trap_rate = 200;
+	conf->syslog_storm_clear = 60;
+	conf->trap_storm_clear = 60;
 	strlist_add(&conf->listen_trap, "udp:0.0.0.0:162");
 	strlist_add(&conf->listen_syslog, "udp:0.0.0.0:514");
 	strlist_add(&conf->listen_syslog, "tcp:0.0.0.0:514");
@@ -792,6 +796,7 @@ static const struct key syslog_keys[] = {
 	{ "idle_timeout", K_INT, 1, 86400 },
 	{ "max_connections", K_INT, 1, 10000 },
 	{ "rate", K_INT, 1, 1000000 },
+	{ "storm_clear", K_INT, 1, 86400 },
 };
 
 static const struct key event_keys[] = {
@@ -965,6 +970,7 @@ read_root(struct ctx *c, const config_setting_t *root, struct nocd_conf *conf)
 		get_int(g, "rate", &rate);
 		if (rate > 0)
 			conf->syslog_rate = rate;
+		get_int(g, "storm_clear", &conf->syslog_storm_clear);
 	}
 	if ((g = config_setting_get_member(root, "events")) != NULL) {
 		int rows = 0;

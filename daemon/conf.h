@@ -74,11 +74,13 @@ struct nocd_conf {
 	long long events_max_rows;	/* and at most this many */
 	char trap_catalog[PATH_MAX];	/* trap OIDs to event types and tickets */
 	double trap_rate;		/* traps per second per source, sustained */
+	int trap_storm_clear;		/* seconds without a drop that end a storm */
 	char syslog_rules[PATH_MAX];	/* syslog lines to event types and tickets */
 	int syslog_max_message;		/* bytes */
 	int syslog_idle_timeout;	/* seconds before an idle TCP sender is closed */
 	int syslog_max_connections;
 	double syslog_rate;		/* messages per second per source, sustained */
+	int syslog_storm_clear;		/* seconds without a drop that end a storm */
 	struct alert_conf *alerts;	/* notification channels; NULL = none */
 	struct rule *rules;		/* replace or add to the profiles' rules */
 	size_t n_rules;

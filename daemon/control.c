@@ -232,7 +232,7 @@ cmd_stats(void)
 	    "cleared", (json_int_t)rs.cleared);
 	if (o != NULL)
 		json_object_set_new(o, "traps", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-		    " s:I, s:I, s:I, s:I, s:I}", "dropped_queue", (json_int_t)ts.dropped_queue,
+		    " s:I, s:I, s:I, s:I, s:I, s:I}", "dropped_queue", (json_int_t)ts.dropped_queue,
 		    "received", (json_int_t)ts.received,
 		    "accepted", (json_int_t)ts.accepted, "informs_acked", (json_int_t)ts.informs_acked,
 		    "refused_community", (json_int_t)ts.refused_community,
@@ -241,17 +241,17 @@ cmd_stats(void)
 		    "refused_decrypt", (json_int_t)ts.refused_decrypt,
 		    "refused_engine", (json_int_t)ts.refused_engine,
 		    "malformed", (json_int_t)ts.malformed, "rate_limited", (json_int_t)ts.rate_limited,
-		    "unknown_device", (json_int_t)ts.unknown_device));
+		    "unknown_device", (json_int_t)ts.unknown_device, "storms", (json_int_t)ts.storms));
 	if (o != NULL)
 		json_object_set_new(o, "syslog", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-		    " s:I, s:I, s:I}", "relp_acked", (json_int_t)ys.relp_acked,
+		    " s:I, s:I, s:I, s:I}", "relp_acked", (json_int_t)ys.relp_acked,
 		    "relp_failed", (json_int_t)ys.relp_failed, "received", (json_int_t)ys.received, "stored", (json_int_t)ys.stored,
 		    "malformed", (json_int_t)ys.malformed, "too_long", (json_int_t)ys.too_long,
 		    "rate_limited", (json_int_t)ys.rate_limited,
 		    "dropped_queue", (json_int_t)ys.dropped_queue,
 		    "connections", (json_int_t)ys.connections,
 		    "connections_refused", (json_int_t)ys.connections_refused,
-		    "idle_closed", (json_int_t)ys.idle_closed));
+		    "idle_closed", (json_int_t)ys.idle_closed, "storms", (json_int_t)ys.storms));
 	if (o != NULL) {
 		struct alerts_stats as;
 

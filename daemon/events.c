@@ -27,6 +27,50 @@ event_batch_add(struct event_batch *b)
 }
 
 void
+ev_storm(struct event_batch *b, const char *source, const char *src, const char *device,
+    uint64_t dropped, uint64_t total, double rate, int ended)
+{
+	char what[160], text[224];
+
+	snprintf(what, sizeof(what), "%s storm from %s: %llu messages over %.0f/s dropped",
+	    source, src, (unsigned long long)total, rate);
+	for (int k = 0; k < 2; k++) {
+		int clear = k == 1;
+		struct event *e;
+
+		if ((clear && !ended) || (!clear && dropped == 0))
+			continue;
+		e = event_batch_add(b);
+		e->time = time(NULL);
+		nocd_strlcpy(e->source, source, sizeof(e->source));
+		nocd_strlcpy(e->device, device ? device : "", sizeof(e->device));
+		nocd_strlcpy(e->host, src, sizeof(e->host));
+		e->severity = clear ? SEV_INFO : SEV_WARNING;
+		nocd_strlcpy(e->type, clear ? "storm_end" : "storm", sizeof(e->type));
+		if (clear)
+			snprintf(text, sizeof(text), "%s; over", what);
+		else
+			snprintf(text, sizeof(text), "%s (%llu since the last report)", what,
+			    (unsigned long long)dropped);
+		e->message = xstrdup(text);
+		if (e->device[0] == '\0')
+			continue;	/* no device, no ticket: the event and the counters say it */
+		e->has_ticket = 1;
+		e->op.kind = clear ? TOP_CLEAR : TOP_RAISE;
+		nocd_strlcpy(e->op.device, e->device, sizeof(e->op.device));
+		snprintf(e->op.rule, sizeof(e->op.rule), "%s_storm", source);
+		nocd_strlcpy(e->op.instance, src, sizeof(e->op.instance));
+		nocd_strlcpy(e->op.category, "performance", sizeof(e->op.category));
+		nocd_strlcpy(e->op.source, source, sizeof(e->op.source));
+		e->op.severity = SEV_WARNING;
+		nocd_strlcpy(e->op.title, what, sizeof(e->op.title));
+		e->op.when = e->time;
+		e->op.received_ms = mono_ms();
+		e->op.count = (long long)dropped;
+	}
+}
+
+void
 event_batch_free(struct event_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {

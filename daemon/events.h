@@ -47,6 +47,15 @@ struct event_batch {
 struct event *event_batch_add(struct event_batch *b);
 void event_batch_free(struct event_batch *b);
 
+/*
+ * A storm from one source (srclimit_storms): an event per report, and one
+ * ticket per storming device whose count is the number of messages dropped
+ * (rule "trap_storm" or "syslog_storm", instance the source address),
+ * resolved when the storm is over.
+ */
+void ev_storm(struct event_batch *b, const char *source, const char *src, const char *device,
+	uint64_t dropped, uint64_t total, double rate, int ended);
+
 /* Store thread: write a batch (tickets included). Returns events written or -1. */
 struct ticket_conf;
 int ev_write(sqlite3 *db, const struct event_batch *b, const struct ticket_conf *tc);

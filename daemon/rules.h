@@ -80,6 +80,7 @@ struct ticket_op {
 	char source[8];		/* "poll" (default), "trap", "syslog" */
 	int64_t received_ms;	/* monotonic ms the trap or line arrived (alert latency) */
 	int after_restart;	/* first sighting since nocd started: no new occurrence */
+	long long count;	/* occurrences this op stands for (a storm's messages); 0 = 1 */
 };
 
 struct ticket_ops {

@@ -34,6 +34,7 @@
 #define MAX_LISTEN 8
 #define UDP_BURST 256		/* datagrams read per wakeup */
 #define TICK_MS 1000
+#define STORM_REPORT_MS 10000	/* a storm's ticket counts up this often */
 
 /* --- parsing (RFC 5424, RFC 3164) --- */
 
@@ -474,7 +475,7 @@ struct syslogd {
 	void *lookup_arg;
 	struct srclimit limit;		/* per source address */
 	size_t max_message;
-	int idle_s, max_conns;
+	int idle_s, max_conns, storm_clear_s;
 	struct ev_timer *tick;
 	struct syslogd_stats stats;
 	struct log_ratelimit rl;
@@ -841,13 +842,44 @@ accept_ready(int fd, uint32_t events, void *arg)
 	}
 }
 
-/* Once a second: idle connections closed, paused ones resumed when there is room. */
+struct storm_ctx {
+	struct syslogd *s;
+	struct event_batch b;
+};
+
+static void
+storm_report(const char *src, uint64_t dropped, uint64_t total, int ended, void *arg)
+{
+	struct storm_ctx *x = arg;
+	struct syslogd *s = x->s;
+	const char *dev = s->lookup ? s->lookup(src, s->lookup_arg) : NULL;
+
+	if (total == dropped && dropped > 0) {
+		s->stats.storms++;
+		log_limited(&s->rl, LOG_LVL_WARN, "syslog storm from %s: over %.0f/s, dropped"
+		    " and counted", src, s->limit.rate);
+	}
+	ev_storm(&x->b, "syslog", src, dev, dropped, total, s->limit.rate, ended);
+}
+
+/* Once a second: idle connections closed, paused ones resumed when there is room,
+ * storms reported. */
 static void
 tick(void *arg)
 {
 	struct syslogd *s = arg;
 	int64_t now = mono_ms();
 	int full = store_queue_full();
+	struct storm_ctx x = { s, { 0 } };
+
+	pthread_mutex_lock(&s->lock);
+	srclimit_storms(&s->limit, now, STORM_REPORT_MS, (int64_t)s->storm_clear_s * 1000,
+	    storm_report, &x);
+	pthread_mutex_unlock(&s->lock);
+	if (x.b.n && store_events(&x.b, 1) < 0)
+		log_limited(&s->rl, LOG_LVL_WARN, "syslog: the store is behind: a storm report"
+		    " dropped");
+	event_batch_free(&x.b);
 
 	for (struct conn *c = s->conns, *next; c; c = next) {
 		next = c->next;
@@ -876,6 +908,7 @@ set_conf(struct syslogd *s, const struct nocd_conf *conf)
 	s->idle_s = conf->syslog_idle_timeout;
 	s->max_conns = conf->syslog_max_connections;
 	srclimit_set_rate(&s->limit, conf->syslog_rate);
+	s->storm_clear_s = conf->syslog_storm_clear;
 	if (conf->syslog_rules[0] == '\0')
 		return;
 	if (load_rules(conf->syslog_rules, &l, err, sizeof(err)) < 0) {

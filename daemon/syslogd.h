@@ -33,6 +33,7 @@ struct syslogd_stats {
 	uint64_t received, stored, malformed, too_long, rate_limited, dropped_queue;
 	uint64_t connections, connections_refused, idle_closed;
 	uint64_t relp_acked, relp_failed;
+	uint64_t storms;		/* storms begun (one ticket each for a known device) */
 };
 void syslogd_get_stats(struct syslogd *s, struct syslogd_stats *st);
 

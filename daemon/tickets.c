@@ -172,10 +172,10 @@ new_ticket(sqlite3 *db, const struct ticket_op *op, const struct ticket_conf *tc
 	long long id = 0, due = sla_due(tc, op->severity, op->when);
 
 	if (run(db, &id, "INSERT INTO tickets(device, rule, instance, category, severity, title,"
-	    " source, first_seen, last_seen, sla_due) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8,"
-	    " nullif(?9, 0)) RETURNING id", "sssssssii", op->device, op->rule, op->instance,
-	    op->category, severity_name(op->severity), op->title, source, (long long)op->when,
-	    due) != 1)
+	    " source, first_seen, last_seen, sla_due, count) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	    " ?8, nullif(?9, 0), ?10) RETURNING id", "sssssssiii", op->device, op->rule,
+	    op->instance, op->category, severity_name(op->severity), op->title, source,
+	    (long long)op->when, due, op->count > 0 ? op->count : 1LL) != 1)
 		return -1;
 	if (history(db, id, op->when, "nocd", "opened", note ? note : op->title) < 0)
 		return -1;
@@ -304,7 +304,8 @@ raise_op(sqlite3 *db, const struct ticket_op *op, const struct ticket_conf *tc)
 		    severity_name(op->severity)) < 0 ||
 		    run(db, NULL, "UPDATE tickets SET count = count + ?2, last_seen = ?3,"
 		    " severity = ?4, title = ?5 WHERE id = ?1", "iiiss", id,
-		    (long long)(op->after_restart ? 0 : 1), (long long)op->when,
+		    (long long)(op->after_restart ? 0 : op->count > 0 ? op->count : 1),
+		    (long long)op->when,
 		    severity_name(op->severity), op->title) < 0)
 			return -1;
 		if (changed) {

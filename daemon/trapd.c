@@ -72,7 +72,12 @@ struct trapd {
 	struct log_ratelimit rl;
 	netsnmp_large_fd_set fdset;
 	struct event_batch pending;	/* the traps of one wakeup: one store item */
+	struct ev_timer *tick;		/* storms reported */
+	int storm_clear_s;
 };
+
+#define TICK_MS 1000
+#define STORM_REPORT_MS 10000	/* a storm's ticket counts up this often */
 
 static const oid snmptrap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 static const oid sysuptime_oid[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
@@ -640,12 +645,43 @@ trapd_open(const struct nocd_conf *conf, char *err, size_t errlen)
 }
 
 static void
+storm_report(const char *src, uint64_t dropped, uint64_t total, int ended, void *arg)
+{
+	struct trapd *t = arg;
+	const char *dev = t->lookup ? t->lookup(src, t->lookup_arg) : NULL;
+
+	if (total == dropped && dropped > 0) {
+		t->stats.storms++;
+		log_limited(&t->rl, LOG_LVL_WARN, "trap storm from %s: over %.0f/s, dropped and"
+		    " counted", src, t->limit.rate);
+	}
+	ev_storm(&t->pending, "trap", src, dev, dropped, total, t->limit.rate, ended);
+}
+
+/* Once a second, on the event loop: storms reported. */
+static void
+tick(void *arg)
+{
+	struct trapd *t = arg;
+	int64_t now = mono_ms();
+
+	srclimit_storms(&t->limit, now, STORM_REPORT_MS, (int64_t)t->storm_clear_s * 1000,
+	    storm_report, t);
+	if (t->pending.n && store_events(&t->pending, 1) < 0)
+		log_limited(&t->rl, LOG_LVL_WARN, "traps: the store is behind: a storm report"
+		    " dropped");
+	event_batch_free(&t->pending);
+	t->tick = evloop_timer_at(t->loop, now + TICK_MS, tick, t);
+}
+
+static void
 set_conf(struct trapd *t, const struct nocd_conf *conf)
 {
 	char err[512];
 	struct catalog cat;
 
 	srclimit_set_rate(&t->limit, conf->trap_rate);
+	t->storm_clear_s = conf->trap_storm_clear;
 	strlist_free(&t->communities);
 	for (size_t i = 0; i < conf->trap_communities.n; i++)
 		strlist_add(&t->communities, conf->trap_communities.v[i]);
@@ -697,6 +733,7 @@ trapd_start(struct trapd *t, struct evloop *loop, const struct nocd_conf *conf,
 		else
 			log_info("receiving traps on %s", l->spec);
 	}
+	t->tick = evloop_timer_at(loop, mono_ms() + TICK_MS, tick, t);
 	return 0;
 }
 
@@ -712,6 +749,8 @@ trapd_free(struct trapd *t)
 {
 	if (t == NULL)
 		return;
+	if (t->tick)
+		evloop_timer_cancel(t->loop, t->tick);
 	for (int i = 0; i < t->n; i++) {
 		if (t->l[i].sess) {
 			if (t->loop)

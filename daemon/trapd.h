@@ -35,6 +35,7 @@ struct trapd_stats {
 	uint64_t received, accepted, informs_acked;
 	uint64_t refused_community, refused_auth, refused_unknown_user, refused_decrypt;
 	uint64_t refused_engine, malformed, rate_limited, unknown_device, dropped_queue;
+	uint64_t storms;		/* storms begun (one ticket each for a known device) */
 };
 void trapd_get_stats(const struct trapd *t, struct trapd_stats *s);
 

@@ -13,6 +13,7 @@ ENGINE=0x80001f88808877665544332211
 conf="$T_DIR/nocd.conf"
 echo '  { name = "sw1"; address = "127.0.0.1"; port = 9; community = "x"; interval = 3600; }' |
     TRAP_LISTEN="\"udp:127.0.0.1:$TP\"" TRAP_EXTRA="communities = [ \"public\", \"ops\" ];
+  rate = 50; storm_clear = 2;
   users = ( { name = \"trapper\"; engine_id = \"$ENGINE\"; level = \"authPriv\";
               auth = \"SHA-512\"; auth_key = \"trap-auth-key-1\"; priv = \"AES-256\";
               priv_key = \"trap-priv-key-1\"; } );" write_conf "$conf"
@@ -82,6 +83,42 @@ check "garbage counted" [ "$(stat malformed)" -ge 1 ]
 check "nothing refused was stored" [ "$(n_events)" = "$before" ]
 check "informs acknowledged: 2" [ "$(stat informs_acked)" = 2 ]
 check "logs search finds the trap text" sh -c "'$NOCCTL' -c '$conf' logs search 'ifIndex' | grep -q link"
+
+# a storm: one v2c trap as snmptrap sends it, replayed 2,000 times from
+# 127.0.0.1 (rate 50/s, bursts of 100), and one trap from a quiet 127.0.0.2
+CAP=$(free_port)
+python3 -c '
+import socket, subprocess, sys
+cap = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+cap.bind(("127.0.0.1", int(sys.argv[1])))
+cap.settimeout(5)
+subprocess.run(["snmptrap", "-v2c", "-c", "public", "127.0.0.1:" + sys.argv[1], "",
+    "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.99", "i", "99"], check=True)
+pkt = cap.recv(65536)
+loud = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(2000):
+    loud.sendto(pkt, ("127.0.0.1", int(sys.argv[2])))
+quiet = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+quiet.bind(("127.0.0.2", 0))
+quiet.sendto(pkt, ("127.0.0.1", int(sys.argv[2])))' "$CAP" "$TP" ||
+    die "cannot replay a trap"
+from_quiet() { events | python3 -c '
+import json, sys
+sys.exit(0 if any(e["host"] == "127.0.0.2" for e in json.load(sys.stdin)) else 1)'; }
+wait_for 20 from_quiet
+check "the quiet source is heard through the storm" from_quiet
+storm() { C tickets list --state all --json | python3 -c '
+import json, sys
+t = [t for t in json.load(sys.stdin) if t["rule"] == "trap_storm"]
+print(" ".join("%s:%s:%s:%d" % (x["device"], x["instance"], x["state"], x["count"]) for x in t))'; }
+storm_over() { case "$(storm)" in *resolved*) return 0;; esac; return 1; }
+wait_for 30 storm_over
+st=$(storm)
+check "the storm is one ticket on sw1, resolved when it was over ($st)" \
+    [ "${st%%:*}" = sw1 ] && [ "$(echo "$st" | wc -w)" -eq 1 ] && storm_over
+check "its count is the traps dropped ($st; $(stat rate_limited) rate-limited)" \
+    [ "${st##*:}" -ge 1500 ] && [ "${st##*:}" -le "$(stat rate_limited)" ]
+check "storms counted" [ "$(stat storms)" -ge 1 ]
 check "nocd still running" kill -0 "$NOCD_PID"
 check "nocd stops cleanly" stop_nocd
 finish
