@@ -216,6 +216,14 @@ snmpsess_open(const struct device_conf *d, int timeout_ms, int retries,
 		goto out;
 	}
 	sp = snmp_sess_session(sessp);
+	/*
+	 * snmp_sess_open clears the flag once it has skipped its own probe, and
+	 * then the first snmp_sess_async_send() without an engine ID probes
+	 * synchronously (snmp_sess_synch_response inside the send), blocking
+	 * the event loop for the whole timeout of an unreachable device. Keep
+	 * it set: discovery is the caller's, asynchronous.
+	 */
+	sp->flags |= SNMP_FLAGS_DONT_PROBE;
 	if (d->version == SNMP_V3 && sp->securityEngineIDLen > 0 &&
 	    usm_create_user_from_session(sp) != SNMPERR_SUCCESS) {
 		snprintf(err, errlen, "cannot set up the USM user");
