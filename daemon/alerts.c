@@ -22,6 +22,7 @@
 #include "alerts.h"
 #include "conf.h"
 #include "log.h"
+#include "northbound.h"
 #include "rules.h"
 #include "store.h"
 #include "util.h"
@@ -32,7 +33,7 @@
 
 extern char **environ;
 
-enum ch_type { CH_COMMAND, CH_EMAIL, CH_WEBHOOK, CH_SYSLOG };
+enum ch_type { CH_COMMAND, CH_EMAIL, CH_WEBHOOK, CH_SYSLOG, CH_SNMP };
 
 struct channel_conf {
 	char name[32];
@@ -53,6 +54,8 @@ struct channel_conf {
 	char to[MAX_LIST][128];
 	int n_to;
 	char target[160];		/* syslog: udp:HOST:PORT or tcp:HOST:PORT */
+	struct device_conf snmp;	/* snmp: the receiver, its version and credentials */
+	int inform;			/* snmp: an inform (acknowledged), not a trap */
 };
 
 struct alert_conf {
@@ -114,12 +117,83 @@ parse_hours(const char *s, int *from, int *to)
 	return 0;
 }
 
+/* A northbound SNMP receiver: target = "udp:HOST[:PORT]" (162), version 2c
+ * (community) or 3 (user, level, auth, auth_key, priv, priv_key; a v3 trap
+ * needs engine_id: nocd's engine ID as the receiver knows it). */
+static int
+parse_snmp(config_setting_t *g, struct channel_conf *c, char *err, size_t errlen)
+{
+	struct device_conf *d = &c->snmp;
+	const char *s;
+	char msg[256];
+	int b;
+
+	conf_device_defaults(d);
+	nocd_strlcpy(d->name, c->name, sizeof(d->name));
+	d->port = 162;
+	if (!config_setting_lookup_string(g, "target", &s) || strncmp(s, "udp:", 4) != 0 ||
+	    conf_parse_hostport(s + 4, d->address, sizeof(d->address), &d->port) < 0) {
+		snprintf(err, errlen, "target = \"udp:HOST:PORT\"");
+		return -1;
+	}
+	d->version = SNMP_V2C;
+	if (config_setting_lookup_string(g, "version", &s) &&
+	    ((conf_parse_version(s, &d->version) < 0) || d->version == SNMP_V1)) {
+		snprintf(err, errlen, "version is \"2c\" or \"3\"");
+		return -1;
+	}
+	if (config_setting_lookup_bool(g, "inform", &b))
+		c->inform = b;
+	if (config_setting_lookup_string(g, "community", &s))
+		copy_string(d->community, sizeof(d->community), s);
+	if (config_setting_lookup_string(g, "user", &s))
+		copy_string(d->usm.name, sizeof(d->usm.name), s);
+	if (config_setting_lookup_string(g, "engine_id", &s))
+		copy_string(d->usm.engine_id, sizeof(d->usm.engine_id), s);
+	if (config_setting_lookup_string(g, "auth", &s))
+		copy_string(d->usm.auth_proto, sizeof(d->usm.auth_proto), s);
+	if (config_setting_lookup_string(g, "auth_key", &s))
+		copy_string(d->usm.auth_key, sizeof(d->usm.auth_key), s);
+	if (config_setting_lookup_string(g, "priv", &s))
+		copy_string(d->usm.priv_proto, sizeof(d->usm.priv_proto), s);
+	if (config_setting_lookup_string(g, "priv_key", &s))
+		copy_string(d->usm.priv_key, sizeof(d->usm.priv_key), s);
+	if (config_setting_lookup_string(g, "level", &s)) {
+		if (conf_parse_level(s, &d->usm.level) < 0) {
+			snprintf(err, errlen, "level is noAuthNoPriv, authNoPriv or authPriv");
+			return -1;
+		}
+	} else {
+		d->usm.level = d->usm.priv_key[0] ? USM_AUTHPRIV : d->usm.auth_key[0] ?
+		    USM_AUTHNOPRIV : USM_NOAUTH;
+	}
+	if (d->usm.level != USM_NOAUTH && d->usm.auth_proto[0] == '\0')
+		nocd_strlcpy(d->usm.auth_proto, "SHA-256", sizeof(d->usm.auth_proto));
+	if (d->usm.level == USM_AUTHPRIV && d->usm.priv_proto[0] == '\0')
+		nocd_strlcpy(d->usm.priv_proto, "AES", sizeof(d->usm.priv_proto));
+	if (conf_device_check(d, msg, sizeof(msg)) < 0) {
+		/* "device NAME: ..." reads oddly here: keep what follows the name */
+		const char *why = strstr(msg, ": ");
+
+		snprintf(err, errlen, "%s", why ? why + 2 : msg);
+		return -1;
+	}
+	if (d->version == SNMP_V3 && !c->inform && d->usm.engine_id[0] == '\0') {
+		snprintf(err, errlen, "a v3 trap needs engine_id (nocd's engine ID as the receiver"
+		    " knows it); an inform discovers the receiver's");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_channel(config_setting_t *g, const char *path, struct channel_conf *c, char *err,
     size_t errlen)
 {
 	static const char *const keys[] = { "name", "type", "severities", "categories", "devices",
-		"hours", "events", "timeout", "command", "url", "from", "to", "target", NULL };
+		"hours", "events", "timeout", "command", "url", "from", "to", "target", "version",
+		"community", "inform", "user", "engine_id", "level", "auth", "auth_key", "priv",
+		"priv_key", NULL };
 	char list[MAX_LIST][16];
 	const char *s;
 	int n;
@@ -138,7 +212,7 @@ parse_channel(config_setting_t *g, const char *path, struct channel_conf *c, cha
 	    copy_string(c->name, sizeof(c->name), s) < 0)
 		AERR(g, "a channel needs name = \"word\"");
 	if (!config_setting_lookup_string(g, "type", &s))
-		AERR(g, "channel %s needs type = command, email, webhook or syslog", c->name);
+		AERR(g, "channel %s needs type = command, email, webhook, syslog or snmp", c->name);
 	if (strcmp(s, "command") == 0)
 		c->type = CH_COMMAND;
 	else if (strcmp(s, "email") == 0)
@@ -147,8 +221,10 @@ parse_channel(config_setting_t *g, const char *path, struct channel_conf *c, cha
 		c->type = CH_WEBHOOK;
 	else if (strcmp(s, "syslog") == 0)
 		c->type = CH_SYSLOG;
+	else if (strcmp(s, "snmp") == 0)
+		c->type = CH_SNMP;
 	else
-		AERR(g, "channel %s: type must be command, email, webhook or syslog", c->name);
+		AERR(g, "channel %s: type must be command, email, webhook, syslog or snmp", c->name);
 	if (strs(config_setting_get_member(g, "severities"), &list[0][0], 16, MAX_LIST, &n) < 0)
 		AERR(g, "channel %s: severities takes a list of severities", c->name);
 	for (int i = 0; i < n; i++) {
@@ -217,6 +293,13 @@ parse_channel(config_setting_t *g, const char *path, struct channel_conf *c, cha
 			AERR(g, "channel %s: target = \"udp:HOST:PORT\" or \"tcp:HOST:PORT\"",
 			    c->name);
 		break;
+	case CH_SNMP: {
+		char why[300];
+
+		if (parse_snmp(g, c, why, sizeof(why)) < 0)
+			AERR(g, "channel %s: %s", c->name, why);
+		break;
+	}
 	}
 	return 0;
 bad:
@@ -637,6 +720,9 @@ send_one(const struct channel_conf *c, const struct notice *n, char *why, size_t
 	case CH_SYSLOG:
 		rc = send_syslog(c, n, json, why, wlen);
 		break;
+	case CH_SNMP:
+		rc = northbound_send(&c->snmp, c->inform, n, c->timeout_s * 1000, why, wlen);
+		break;
 	}
 	free(json);
 	return rc;
@@ -788,6 +874,9 @@ alerts_stop(void)
 	al.n = 0;
 	pthread_cond_broadcast(&al.cond);
 	pthread_mutex_unlock(&al.lock);
+	/* a channel waiting for the event loop (snmp) must not hold up the join:
+	 * this runs on the loop's thread at a reload */
+	northbound_abandon();
 	for (int i = 0; i < n; i++) {
 		struct job *j;
 

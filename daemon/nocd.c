@@ -21,6 +21,7 @@
 #include "evloop.h"
 #include "hashmap.h"
 #include "log.h"
+#include "northbound.h"
 #include "poller.h"
 #include "privdrop.h"
 #include "probe.h"
@@ -345,6 +346,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (store_start(nocd.conf) < 0)
 		fatalx("cannot start the store");
+	if (northbound_start(nocd.loop) < 0)
+		fatalx("cannot start northbound notifications");
 	alerts_start(nocd.conf);
 	nocd.poller = poller_new(nocd.loop, nocd.conf, nocd.probes, nocd.vendors);
 	add_devices(nocd.conf->devices, nocd.conf->n_devices);
@@ -366,6 +369,7 @@ main(int argc, char **argv)
 
 	control_shutdown();
 	alerts_stop();
+	northbound_stop();
 	trapd_free(nocd.trapd);
 	syslogd_free(nocd.syslogd);
 	poller_free(nocd.poller);
