@@ -25,6 +25,7 @@
 
 struct nocd_conf conf;
 int json_out;
+int cmd_report(int argc, char **argv);	/* nocctl-report.c */
 
 void
 usage(void)
@@ -59,6 +60,8 @@ usage(void)
 	    "  asset import FILE.csv\n"
 	    "  events list [--source trap|syslog|poll] [--since 1h] [--limit N] [--json]\n"
 	    "  logs search TEXT [--since 1d] [--limit N] [--json]\n"
+	    "  report inspection|hardware [--since 30d] [--until now] [--lang en|zh_CN]\n"
+	    "         -o FILE.html\n"
 	    "A key given as \"-\" is read from standard input.\n");
 	exit(EXIT_USAGE);
 }
@@ -536,6 +539,8 @@ main(int argc, char **argv)
 		rc = cmd_events(argc, argv);
 	else if (strcmp(argv[0], "logs") == 0)
 		rc = cmd_logs(argc, argv);
+	else if (strcmp(argv[0], "report") == 0)
+		rc = cmd_report(argc, argv);	/* nocctl-report.c */
 	else
 		usage();
 	conf_free(&conf);
