@@ -18,6 +18,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <librelp.h>
 
 #include "alerts.h"
 #include "conf.h"
@@ -33,7 +34,7 @@
 
 extern char **environ;
 
-enum ch_type { CH_COMMAND, CH_EMAIL, CH_WEBHOOK, CH_SYSLOG, CH_SNMP };
+enum ch_type { CH_COMMAND, CH_EMAIL, CH_WEBHOOK, CH_SYSLOG, CH_SNMP, CH_RELP };
 
 struct channel_conf {
 	char name[32];
@@ -53,7 +54,7 @@ struct channel_conf {
 	char from[128];
 	char to[MAX_LIST][128];
 	int n_to;
-	char target[160];		/* syslog: udp:HOST:PORT or tcp:HOST:PORT */
+	char target[160];		/* syslog: udp:HOST:PORT or tcp:HOST:PORT; relp: HOST:PORT */
 	struct device_conf snmp;	/* snmp: the receiver, its version and credentials */
 	int inform;			/* snmp: an inform (acknowledged), not a trap */
 };
@@ -212,7 +213,8 @@ parse_channel(config_setting_t *g, const char *path, struct channel_conf *c, cha
 	    copy_string(c->name, sizeof(c->name), s) < 0)
 		AERR(g, "a channel needs name = \"word\"");
 	if (!config_setting_lookup_string(g, "type", &s))
-		AERR(g, "channel %s needs type = command, email, webhook, syslog or snmp", c->name);
+		AERR(g, "channel %s needs type = command, email, webhook, syslog, relp or snmp",
+		    c->name);
 	if (strcmp(s, "command") == 0)
 		c->type = CH_COMMAND;
 	else if (strcmp(s, "email") == 0)
@@ -223,8 +225,11 @@ parse_channel(config_setting_t *g, const char *path, struct channel_conf *c, cha
 		c->type = CH_SYSLOG;
 	else if (strcmp(s, "snmp") == 0)
 		c->type = CH_SNMP;
+	else if (strcmp(s, "relp") == 0)
+		c->type = CH_RELP;
 	else
-		AERR(g, "channel %s: type must be command, email, webhook, syslog or snmp", c->name);
+		AERR(g, "channel %s: type must be command, email, webhook, syslog, relp or snmp",
+		    c->name);
 	if (strs(config_setting_get_member(g, "severities"), &list[0][0], 16, MAX_LIST, &n) < 0)
 		AERR(g, "channel %s: severities takes a list of severities", c->name);
 	for (int i = 0; i < n; i++) {
@@ -293,6 +298,16 @@ parse_channel(config_setting_t *g, const char *path, struct channel_conf *c, cha
 			AERR(g, "channel %s: target = \"udp:HOST:PORT\" or \"tcp:HOST:PORT\"",
 			    c->name);
 		break;
+	case CH_RELP: {
+		char host[256];
+		uint16_t port = 2514;
+
+		if (!config_setting_lookup_string(g, "target", &s) ||
+		    conf_parse_hostport(s, host, sizeof(host), &port) < 0 ||
+		    copy_string(c->target, sizeof(c->target), s) < 0)
+			AERR(g, "channel %s: target = \"HOST:PORT\" (a RELP server)", c->name);
+		break;
+	}
 	case CH_SNMP: {
 		char why[300];
 
@@ -637,14 +652,112 @@ send_email(const struct channel_conf *c, const struct notice *n, const char *jso
 	return 0;
 }
 
+/* The notice as one RFC 5424 line (facility local0, MSGID "ticket", the JSON as
+ * text); returns its length. */
+static int
+syslog_line(const struct notice *n, const char *json, char *line, size_t size)
+{
+	char ts[32];
+	int len, sev;
+
+	/* critical -> crit(2), major -> err(3), minor/warning -> warning(4), info -> info(6) */
+	sev = n->severity >= SEV_CRITICAL ? 2 : n->severity == SEV_MAJOR ? 3 :
+	    n->severity >= SEV_WARNING ? 4 : 6;
+	iso8601_utc(n->time, ts, sizeof(ts));
+	len = snprintf(line, size, "<%d>1 %s %s nocd - ticket - %s", 16 * 8 + sev, ts,
+	    al.hostname, json);
+	if (len < 0 || (size_t)len >= size)
+		len = (int)size - 1;
+	return len;
+}
+
+/*
+ * RELP to a central server through librelp: one session per channel thread,
+ * kept open between notices. A notice is sent once librelp has taken it
+ * into the session (its window is 1: the next send waits for the server's
+ * acknowledgement of this one); librelp resends what the server had not
+ * acknowledged when a broken session is re-established, as rsyslog's omrelp
+ * relies on. A failed send closes the session; the next attempt reconnects.
+ */
+static __thread struct {
+	relpEngine_t *eng;
+	relpClt_t *clt;
+} relp_out;
+
+static void
+relp_out_close(void)
+{
+	if (relp_out.eng == NULL)
+		return;
+	if (relp_out.clt)
+		relpEngineCltDestruct(relp_out.eng, &relp_out.clt);
+	relpEngineDestruct(&relp_out.eng);
+	relp_out.clt = NULL;
+}
+
+static int
+send_relp(const struct channel_conf *c, const struct notice *n, const char *json, char *why,
+    size_t wlen)
+{
+	char host[256], port[8], line[2048];
+	uint16_t p = 2514;
+	int len;
+	relpRetVal r;
+
+	if (conf_parse_hostport(c->target, host, sizeof(host), &p) < 0) {
+		snprintf(why, wlen, "bad target");
+		return -1;
+	}
+	snprintf(port, sizeof(port), "%u", p);
+	len = syslog_line(n, json, line, sizeof(line));
+	if (relp_out.eng == NULL) {
+		if (relpEngineConstruct(&relp_out.eng) != RELP_RET_OK) {
+			relp_out.eng = NULL;
+			snprintf(why, wlen, "librelp: cannot start");
+			return -1;
+		}
+		/* librelp calls its debug hook unconditionally: NULL installs its no-op */
+		relpEngineSetDbgprint(relp_out.eng, NULL);
+		relpEngineSetEnableCmd(relp_out.eng, (unsigned char *)"syslog",
+		    eRelpCmdState_Required);
+		relpEngineSetDnsLookupMode(relp_out.eng, 0);
+	}
+	if (relp_out.clt == NULL) {
+		if (relpEngineCltConstruct(relp_out.eng, &relp_out.clt) != RELP_RET_OK) {
+			relp_out.clt = NULL;
+			snprintf(why, wlen, "librelp: cannot make a client");
+			return -1;
+		}
+		relpCltSetTimeout(relp_out.clt, (unsigned)c->timeout_s);
+		relpCltSetConnTimeout(relp_out.clt, c->timeout_s);
+		relpCltSetWindowSize(relp_out.clt, 1);
+		if ((r = relpCltConnect(relp_out.clt, strchr(host, ':') ? AF_INET6 : AF_INET,
+		    (unsigned char *)port, (unsigned char *)host)) != RELP_RET_OK) {
+			snprintf(why, wlen, "%s: cannot open a RELP session (librelp %d)", c->target,
+			    (int)r);
+			relpEngineCltDestruct(relp_out.eng, &relp_out.clt);
+			relp_out.clt = NULL;
+			return -1;
+		}
+	}
+	if ((r = relpCltSendSyslog(relp_out.clt, (unsigned char *)line, (size_t)len)) !=
+	    RELP_RET_OK) {
+		snprintf(why, wlen, "%s: RELP send failed (librelp %d)", c->target, (int)r);
+		relpEngineCltDestruct(relp_out.eng, &relp_out.clt);
+		relp_out.clt = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 send_syslog(const struct channel_conf *c, const struct notice *n, const char *json, char *why,
     size_t wlen)
 {
-	char host[256], port[8], ts[32], line[2048];
+	char host[256], port[8], line[2048];
 	uint16_t p;
 	struct addrinfo hints, *ai = NULL;
-	int tcp = strncmp(c->target, "tcp:", 4) == 0, fd, len, sev;
+	int tcp = strncmp(c->target, "tcp:", 4) == 0, fd, len;
 	struct timeval tv = { c->timeout_s, 0 };
 
 	if (conf_parse_hostport(c->target + 4, host, sizeof(host), &p) < 0) {
@@ -658,14 +771,7 @@ send_syslog(const struct channel_conf *c, const struct notice *n, const char *js
 		snprintf(why, wlen, "cannot resolve %.200s", host);
 		return -1;
 	}
-	/* local0; critical -> crit(2), major -> err(3), minor/warning -> warning(4), info -> info(6) */
-	sev = n->severity >= SEV_CRITICAL ? 2 : n->severity == SEV_MAJOR ? 3 :
-	    n->severity >= SEV_WARNING ? 4 : 6;
-	iso8601_utc(n->time, ts, sizeof(ts));
-	len = snprintf(line, sizeof(line), "<%d>1 %s %s nocd - ticket - %s", 16 * 8 + sev, ts,
-	    al.hostname, json);
-	if (len < 0 || (size_t)len >= sizeof(line))
-		len = (int)sizeof(line) - 1;
+	len = syslog_line(n, json, line, sizeof(line));
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
 	    connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
@@ -722,6 +828,9 @@ send_one(const struct channel_conf *c, const struct notice *n, char *why, size_t
 		break;
 	case CH_SNMP:
 		rc = northbound_send(&c->snmp, c->inform, n, c->timeout_s * 1000, why, wlen);
+		break;
+	case CH_RELP:
+		rc = send_relp(c, n, json, why, wlen);
 		break;
 	}
 	free(json);
@@ -810,6 +919,7 @@ worker_main(void *arg)
 		}
 		pthread_mutex_unlock(&al.lock);
 	}
+	relp_out_close();
 	return NULL;
 }
 

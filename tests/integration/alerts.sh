@@ -3,7 +3,8 @@
 # to every channel whose filters take it: a command (JSON on stdin, no
 # shell), an SMTP server (Python's smtpd), a webhook (an HTTP server that
 # fails the first request: retried with back-off), a central syslog (a real
-# rsyslog). A channel pointed at a dead port fails and retries without
+# rsyslog over UDP, and over RELP to its imrelp: its session survives
+# rsyslog's restart). A channel pointed at a dead port fails and retries without
 # holding up the others; a channel for critical only does not hear a major;
 # every attempt and its outcome is recorded with the ticket.
 . "$top_srcdir/tests/lib.sh"
@@ -13,6 +14,7 @@ TP=$(free_port)
 SMTP=$(free_port)
 HOOK=$(free_port)
 SYS=$(free_port)
+RELP=$(free_port)
 DEAD=$(free_port)
 OUT="$T_DIR/out"
 mkdir -p "$OUT"
@@ -49,6 +51,9 @@ cat >"$T_DIR/rsyslog.conf" <<EOF
 global(workDirectory="$T_DIR/rsyslog")
 module(load="imudp")
 input(type="imudp" address="127.0.0.1" port="$SYS")
+module(load="imrelp")
+input(type="imrelp" address="127.0.0.1" port="$RELP" ruleset="relp")
+ruleset(name="relp") { action(type="omfile" file="$OUT/relp.log") }
 action(type="omfile" file="$OUT/central.log")
 EOF
 bg rsyslog rsyslogd -n -f "$T_DIR/rsyslog.conf" -i "$T_DIR/rsyslog.pid"
@@ -68,6 +73,8 @@ alerts = {
       to = [ "duty@ops.example", "lead@ops.example" ]; },
     { name = "hook"; type = "webhook"; url = "http://127.0.0.1:$HOOK/alert"; timeout = 5; },
     { name = "central"; type = "syslog"; target = "udp:127.0.0.1:$SYS"; },
+    { name = "relay"; type = "relp"; target = "127.0.0.1:$RELP"; timeout = 5;
+      events = [ "opened", "resolved" ]; },
     { name = "broken"; type = "webhook"; url = "http://127.0.0.1:$DEAD/"; timeout = 2; }
   );
 };
@@ -96,6 +103,8 @@ check "webhook: the first attempt failed (500)" has_line "$OUT/hook.log" '^500 '
 check "webhook: retried and delivered" has_line "$OUT/hook.log" '^200 {"ticket"'
 wait_for 20 has_line "$OUT/central.log" 'nocd'
 check "central syslog got it" has_line "$OUT/central.log" 'link down on ifIndex 4'
+wait_for 20 has_line "$OUT/relp.log" 'nocd'
+check "RELP (rsyslog's imrelp) got it" has_line "$OUT/relp.log" 'link down on ifIndex 4'
 check "the critical-only channel stayed quiet" sh -c "[ ! -s '$OUT/critical.json' ]"
 
 id=$(C() { "$NOCCTL" -c "$conf" "$@"; }; C tickets list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
@@ -103,7 +112,7 @@ outcomes() { "$NOCCTL" -c "$conf" tickets show "$id" --json | python3 -c '
 import json, sys
 n = json.load(sys.stdin)["notifications"]
 print(" ".join(sorted("%s:%s" % (x["channel"], x["outcome"]) for x in n)))'; }
-recorded() { o=$(outcomes); for w in pager:sent mail:sent hook:failed hook:sent central:sent broken:failed; do
+recorded() { o=$(outcomes); for w in pager:sent mail:sent hook:failed hook:sent central:sent relay:sent broken:failed; do
 	case " $o " in *" $w "*) ;; *) return 1;; esac; done; }
 wait_for 30 recorded
 log "recorded: $(outcomes)"
@@ -111,6 +120,17 @@ check "every attempt recorded with its outcome" recorded
 gave_up() { [ "$("$NOCCTL" -c "$conf" tickets show "$id" --json | grep -c '"channel": "broken"')" -ge 4 ]; }
 wait_for 40 gave_up
 check "the broken channel tried 1 + 3 times" gave_up
+# rsyslog restarted: the RELP channel's next notice reconnects (retried)
+rpid=$(cat "$T_DIR/rsyslog.pid")
+kill "$rpid" 2>/dev/null
+wait_for 10 sh -c "! kill -0 $rpid 2>/dev/null"
+bg rsyslog2 rsyslogd -n -f "$T_DIR/rsyslog.conf" -i "$T_DIR/rsyslog.pid"
+wait_for 10 python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$RELP"
+snmptrap -v2c -c public "127.0.0.1:$TP" '' 1.3.6.1.6.3.1.1.5.4 \
+    1.3.6.1.2.1.2.2.1.1.4 i 4 || die "snmptrap"
+wait_for 30 has_line "$OUT/relp.log" '"event":"resolved"'
+check "after rsyslog's restart the resolved notice still arrives over RELP" \
+    has_line "$OUT/relp.log" '"event":"resolved"'
 check "nocd still running" kill -0 "$NOCD_PID"
 check "nocd stops cleanly" stop_nocd
 finish
