@@ -31,7 +31,7 @@
 
 #define KEY_MIN_LEN 8		/* RFC 3414: at least 8 characters */
 
-enum ktype { K_STRING, K_INT, K_STRLIST, K_GROUP, K_LIST };
+enum ktype { K_STRING, K_INT, K_STRLIST, K_GROUP, K_LIST, K_BOOL };
 
 struct key {
 	const char *name;
@@ -74,6 +74,7 @@ type_name(enum ktype t)
 	case K_STRLIST: return "a list of strings [ \"...\", ... ]";
 	case K_GROUP: return "a group { ... }";
 	case K_LIST: return "a list of groups ( { ... }, ... )";
+	case K_BOOL: return "true or false";
 	}
 	return "?";
 }
@@ -87,6 +88,7 @@ type_ok(const config_setting_t *s, enum ktype t)
 	case CONFIG_TYPE_INT64: return t == K_INT;
 	case CONFIG_TYPE_ARRAY: return t == K_STRLIST;
 	case CONFIG_TYPE_GROUP: return t == K_GROUP;
+	case CONFIG_TYPE_BOOL: return t == K_BOOL;
 	case CONFIG_TYPE_LIST: return t == K_LIST || (t == K_STRLIST &&
 	    config_setting_length(s) == 0);
 	default: return 0;
@@ -714,6 +716,9 @@ conf_defaults(struct nocd_conf *conf)
 	strlist_add(&conf->listen_syslog, "tcp:0.0.0.0:514");
 	strlist_add(&conf->listen_relp, "0.0.0.0:2514");
 	strlist_add(&conf->listen_http, "127.0.0.1:8080");
+	conf->web.anonymous_view = 0;
+	nocd_strlcpy(conf->web.language, "auto", sizeof(conf->web.language));
+	conf->web.session_timeout = 8 * 3600;
 	strlist_add(&conf->mibdirs, PKGDATADIR "/mibs");
 	strlist_add(&conf->probedirs, PKGDATADIR "/probes");
 	nocd_strlcpy(conf->vendor_catalog, PKGDATADIR "/mibs/enterprises.txt",
@@ -788,6 +793,7 @@ static const struct key top_keys[] = {
 	{ "events", K_GROUP, 0, 0 },
 	{ "syslog", K_GROUP, 0, 0 },
 	{ "alerts", K_GROUP, 0, 0 },
+	{ "web", K_GROUP, 0, 0 },
 };
 
 static const struct key syslog_keys[] = {
@@ -798,6 +804,34 @@ static const struct key syslog_keys[] = {
 	{ "rate", K_INT, 1, 1000000 },
 	{ "storm_clear", K_INT, 1, 86400 },
 };
+
+/* The web console (nocweb). */
+static const struct key web_keys[] = {
+	{ "anonymous_view", K_BOOL, 0, 0 },
+	{ "language", K_STRING, 0, 15 },
+	{ "session_timeout", K_INT, 60, 30 * 86400 },
+};
+
+static int
+read_web(struct ctx *c, const config_setting_t *g, struct nocd_conf *conf)
+{
+	const config_setting_t *s;
+	int b;
+
+	if (check_members(c, g, "web", web_keys, ARRAY_SIZE(web_keys), NULL, 0) < 0)
+		return -1;
+	if (config_setting_lookup_bool(g, "anonymous_view", &b))
+		conf->web.anonymous_view = b;
+	get_int(g, "session_timeout", &conf->web.session_timeout);
+	if ((s = config_setting_get_member(g, "language")) != NULL) {
+		const char *l = config_setting_get_string(s);
+
+		if (strcmp(l, "auto") != 0 && strcmp(l, "en") != 0 && strcmp(l, "zh_CN") != 0)
+			return fail(c, s, "web.language must be \"auto\", \"en\" or \"zh_CN\"");
+		nocd_strlcpy(conf->web.language, l, sizeof(conf->web.language));
+	}
+	return 0;
+}
 
 static const struct key event_keys[] = {
 	{ "max_age_days", K_INT, 1, 3650 },
@@ -972,6 +1006,8 @@ read_root(struct ctx *c, const config_setting_t *root, struct nocd_conf *conf)
 			conf->syslog_rate = rate;
 		get_int(g, "storm_clear", &conf->syslog_storm_clear);
 	}
+	if ((g = config_setting_get_member(root, "web")) != NULL && read_web(c, g, conf) < 0)
+		return -1;
 	if ((g = config_setting_get_member(root, "events")) != NULL) {
 		int rows = 0;
 

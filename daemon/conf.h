@@ -90,6 +90,11 @@ struct nocd_conf {
 		int flap_window_s;	/* a problem back within this reopens its ticket */
 		int warranty_days;	/* warranty ending this soon raises a ticket */
 	} tickets;
+	struct web_conf {		/* the web console, nocweb */
+		int anonymous_view;	/* pages readable without logging in */
+		char language[16];	/* "auto" (Accept-Language), "en", "zh_CN" */
+		int session_timeout;	/* seconds a login lasts */
+	} web;
 };
 
 /* Defaults for every key, then the file over them. On error returns -1 and

@@ -312,7 +312,8 @@ dispatch(const char *line, int fd)
 		reply = cmd_stats();
 	else if (strcmp(cmd, "ticket") == 0 || strcmp(cmd, "maintenance-add") == 0 ||
 	    strcmp(cmd, "maintenance-remove") == 0 || strcmp(cmd, "asset-set") == 0 ||
-	    strcmp(cmd, "flush") == 0)
+	    strcmp(cmd, "flush") == 0 || strcmp(cmd, "user-set") == 0 ||
+	    strcmp(cmd, "user-remove") == 0)
 		reply = defer_to_store(req, fd);
 	else
 		reply = reply_error("unknown command %s", cmd);

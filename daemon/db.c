@@ -179,6 +179,12 @@ static const char *const migrations[] = {
 	" channel TEXT NOT NULL, event TEXT NOT NULL, attempt INTEGER NOT NULL,"
 	" outcome TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '', latency_ms INTEGER);"
 	"CREATE INDEX notifications_ticket ON notifications(ticket_id, id);",
+	/* 6: the web console's local users (password: yescrypt hash) */
+	"CREATE TABLE users ("
+	" name TEXT PRIMARY KEY,"
+	" role TEXT NOT NULL CHECK(role IN ('viewer', 'operator', 'admin')),"
+	" hash TEXT NOT NULL,"
+	" created INTEGER NOT NULL, updated INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION	((int)ARRAY_SIZE(migrations))
 

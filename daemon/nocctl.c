@@ -26,6 +26,7 @@
 struct nocd_conf conf;
 int json_out;
 int cmd_report(int argc, char **argv);	/* nocctl-report.c */
+int cmd_user(int argc, char **argv);	/* nocctl-user.c */
 
 void
 usage(void)
@@ -62,6 +63,8 @@ usage(void)
 	    "  logs search TEXT [--since 1d] [--limit N] [--json]\n"
 	    "  report inspection|hardware [--since 30d] [--until now] [--lang en|zh_CN]\n"
 	    "         -o FILE.html\n"
+	    "  user add NAME --role viewer|operator|admin   (password on stdin, no echo)\n"
+	    "  user passwd NAME | user role NAME --role R | user remove NAME | user list [--json]\n"
 	    "A key given as \"-\" is read from standard input.\n");
 	exit(EXIT_USAGE);
 }
@@ -541,6 +544,8 @@ main(int argc, char **argv)
 		rc = cmd_logs(argc, argv);
 	else if (strcmp(argv[0], "report") == 0)
 		rc = cmd_report(argc, argv);	/* nocctl-report.c */
+	else if (strcmp(argv[0], "user") == 0)
+		rc = cmd_user(argc, argv);	/* nocctl-user.c */
 	else
 		usage();
 	conf_free(&conf);

@@ -32,6 +32,7 @@
 #include "trapd.h"
 #include "util.h"
 #include "vendor.h"
+#include "webspawn.h"
 
 static struct {
 	struct nocd_conf *conf;
@@ -166,6 +167,7 @@ on_reload(int signo, void *arg)
 	    alerts_conf_differs(conf->alerts, old->alerts)))
 		alerts_start(conf);
 	store_sync_config(conf->devices, conf->n_devices);
+	webspawn_reconfigure(conf);
 	nocd.conf = conf;
 	nocd.probes = probes;
 	probes_free(old_probes);
@@ -323,6 +325,9 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if ((nocd.syslogd = syslogd_open(nocd.conf, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	/* the web console's ports too: nocweb gets them, never root */
+	if (webspawn_bind(nocd.conf, err, sizeof(err)) < 0)
+		fatalx("%s", err);
 	if (!foreground)
 		daemonize();
 	if (privdrop_to_user(nocd.conf->user) < 0)
@@ -362,11 +367,13 @@ main(int argc, char **argv)
 	control_set_syslogd(nocd.syslogd);
 	if (control_init(nocd.loop, nocd.conf->state_dir, nocd.poller, nocd.conf) < 0)
 		fatalx("cannot open the control socket");
+	webspawn_start(nocd.loop, nocd.conf, !foreground);
 	log_info("nocd %s started: %zu devices, %zu probes, state in %s", PACKAGE_VERSION,
 	    poller_device_count(nocd.poller), nocd.probes->n, nocd.conf->state_dir);
 
 	evloop_run(nocd.loop);
 
+	webspawn_stop();
 	control_shutdown();
 	alerts_stop();
 	northbound_stop();

@@ -20,6 +20,7 @@
 #include "store.h"
 #include "tickets.h"
 #include "util.h"
+#include "webusers.h"
 
 #define QUEUE_MAX 20000		/* poll results waiting; beyond it they are dropped */
 #define EVENTS_MAX 500000	/* events waiting (traps, syslog); beyond, UDP input is dropped */
@@ -464,7 +465,10 @@ apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it, const struct tick
 			return 0;
 		}
 		/* the reply waits for the commit (see store_main) */
-		r = tk_action(db, it->req, tc);
+		if (webusers_is_action(it->req))
+			r = webusers_action(db, it->req);	/* the console's users */
+		else
+			r = tk_action(db, it->req, tc);
 		json_decref(it->req);
 		it->req = r;
 		st.stats.actions++;

@@ -188,7 +188,7 @@ test_fresh_migrates(void **state)
 
 	(void)state;
 	db = open_rw();
-	assert_int_equal(db_schema_version(db), 5);
+	assert_int_equal(db_schema_version(db), 6);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
 	    " ('devices', 'device_secrets', 'metrics')", NULL), 3);
 	assert_int_equal(query_int(db, "PRAGMA foreign_keys", NULL), 1);
@@ -211,7 +211,7 @@ test_reopen_keeps_data(void **state)
 	db_close(db);
 	/* a second run of migration 1 would fail on CREATE TABLE or lose the row */
 	db = open_rw();
-	assert_int_equal(db_schema_version(db), 5);
+	assert_int_equal(db_schema_version(db), 6);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM devices WHERE name = 'sw1'",
 	    NULL), 1);
 	db_close(db);
@@ -229,7 +229,7 @@ test_newer_schema_refused(void **state)
 	    SQLITE_OK);
 	db_close(db);
 	assert_null(db_open_rw(tmpdir, err, sizeof(err)));
-	assert_non_null(strstr(err, "database schema 99 is newer than this nocd (5)"));
+	assert_non_null(strstr(err, "database schema 99 is newer than this nocd (6)"));
 	err[0] = '\0';
 	assert_null(db_open_ro(tmpdir, err, sizeof(err)));
 	assert_non_null(strstr(err, "newer than this nocd"));
