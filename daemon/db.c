@@ -253,10 +253,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " text = excluded.text, updated = excluded.updated",
 };
 
+#define SQL_CACHE 64		/* statements kept by db_prepare_cached() per connection */
+
 /* One per connection that wrote; found by its sqlite3 pointer. */
 struct stmt_cache {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	struct {
+		const char *sql;	/* the caller's constant: compared by address */
+		sqlite3_stmt *st;
+		int busy;
+	} by_sql[SQL_CACHE];
 	struct stmt_cache *next;
 };
 
@@ -309,7 +316,62 @@ cache_drop(sqlite3 *db)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(c->st[i]);
+	for (int i = 0; i < SQL_CACHE; i++)
+		sqlite3_finalize(c->by_sql[i].st);
 	free(c);
+}
+
+/*
+ * A statement prepared once per connection and kept: `sql` must be a
+ * constant (it is found again by its address). A statement still in use
+ * (a caller stepping through it calls another that wants the same one)
+ * gets a fresh one, finalised by db_release().
+ */
+sqlite3_stmt *
+db_prepare_cached(sqlite3 *db, const char *sql)
+{
+	struct stmt_cache *c = cache_get(db);
+	sqlite3_stmt *st = NULL;
+	int fresh = -1;
+
+	for (int i = 0; i < SQL_CACHE; i++) {
+		if (c->by_sql[i].sql == sql && c->by_sql[i].st != NULL && !c->by_sql[i].busy) {
+			c->by_sql[i].busy = 1;
+			return c->by_sql[i].st;
+		}
+		if (fresh < 0 && c->by_sql[i].sql == NULL)
+			fresh = i;
+	}
+	if (sqlite3_prepare_v3(db, sql, -1, fresh >= 0 ? SQLITE_PREPARE_PERSISTENT : 0, &st,
+	    NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	if (fresh >= 0) {
+		c->by_sql[fresh].sql = sql;
+		c->by_sql[fresh].st = st;
+		c->by_sql[fresh].busy = 1;
+	}
+	return st;
+}
+
+/* Done with a statement from db_prepare_cached() (or any other: finalised). */
+void
+db_release(sqlite3_stmt *st)
+{
+	struct stmt_cache *c;
+
+	if (st == NULL)
+		return;
+	c = cache_get(sqlite3_db_handle(st));
+	for (int i = 0; i < SQL_CACHE; i++)
+		if (c->by_sql[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			c->by_sql[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(st);
 }
 
 static sqlite3_stmt *

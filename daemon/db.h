@@ -54,6 +54,11 @@ int db_find_metric(sqlite3 *db, const char *device, const char *group,
  * t unix time as ISO 8601, '-' skip. Columns are named by the query. */
 struct json_t *db_row_json(sqlite3_stmt *st, const char *types);
 
+/* A statement prepared once per connection and kept (sql: a constant, found by
+ * its address); db_release() resets it for its next use. NULL: see errmsg. */
+sqlite3_stmt *db_prepare_cached(sqlite3 *db, const char *sql);
+void db_release(sqlite3_stmt *st);
+
 int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db);

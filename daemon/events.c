@@ -85,10 +85,11 @@ event_batch_free(struct event_batch *b)
 static void
 resolve_device(sqlite3 *db, struct event *e)
 {
-	sqlite3_stmt *st = NULL;
+	static const char sql[] = "SELECT name FROM devices WHERE address = ?1 OR name = ?2"
+	    " ORDER BY address = ?1 DESC LIMIT 1";
+	sqlite3_stmt *st = db_prepare_cached(db, sql);
 
-	if (sqlite3_prepare_v2(db, "SELECT name FROM devices WHERE address = ?1 OR name = ?2"
-	    " ORDER BY address = ?1 DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
+	if (st != NULL &&
 	    sqlite3_bind_text(st, 1, e->addr, -1, SQLITE_STATIC) == SQLITE_OK &&
 	    sqlite3_bind_text(st, 2, e->host, -1, SQLITE_STATIC) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
@@ -97,19 +98,19 @@ resolve_device(sqlite3 *db, struct event *e)
 		if (e->has_ticket)
 			nocd_strlcpy(e->op.device, e->device, sizeof(e->op.device));
 	}
-	sqlite3_finalize(st);
+	db_release(st);
 }
 
 int
 ev_write(sqlite3 *db, const struct event_batch *b, const struct ticket_conf *tc)
 {
-	sqlite3_stmt *st = NULL;
+	static const char sql[] = "INSERT OR IGNORE INTO events(time, source, device, host,"
+	    " severity, type, oid, message, detail, dedup)"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	sqlite3_stmt *st = db_prepare_cached(db, sql);
 	int n = 0;
 
-	if (sqlite3_prepare_v3(db, "INSERT OR IGNORE INTO events(time, source, device, host,"
-	    " severity, type, oid, message, detail, dedup)"
-	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1,
-	    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+	if (st == NULL) {
 		log_limited(&ev_rl, LOG_LVL_WARN, "database: events: %s", sqlite3_errmsg(db));
 		return -1;
 	}
@@ -133,7 +134,7 @@ ev_write(sqlite3 *db, const struct event_batch *b, const struct ticket_conf *tc)
 		    (e->dedup[0] ? sqlite3_bind_text(st, 10, e->dedup, -1, SQLITE_STATIC) :
 		    sqlite3_bind_null(st, 10)) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
 			log_limited(&ev_rl, LOG_LVL_WARN, "database: event: %s", sqlite3_errmsg(db));
-			sqlite3_finalize(st);
+			db_release(st);
 			return -1;
 		}
 		sqlite3_reset(st);
@@ -142,11 +143,11 @@ ev_write(sqlite3 *db, const struct event_batch *b, const struct ticket_conf *tc)
 		n++;
 		/* a trap or a log line that opens or clears a ticket; no device, no ticket */
 		if (e->has_ticket && e->device[0] && e->op.device[0] && tk_apply(db, &e->op, tc) < 0) {
-			sqlite3_finalize(st);
+			db_release(st);
 			return -1;
 		}
 	}
-	sqlite3_finalize(st);
+	db_release(st);
 	return n;
 }
 

@@ -270,6 +270,16 @@ main(int argc, char **argv)
 	struct device_conf *api = NULL;
 	size_t n_api = 0;
 
+	/*
+	 * The zone, read once: with TZ unset glibc stats /etc/localtime in every
+	 * mktime(), which an RFC 3164 timestamp needs (a syslog flood made that
+	 * one system call per line). A new zone takes a restart, as in most
+	 * daemons. Before any thread: setenv() is not thread-safe.
+	 */
+	if (getenv("TZ") == NULL)
+		setenv("TZ", ":/etc/localtime", 0);
+	tzset();
+
 	while ((ch = getopt(argc, argv, "c:fnvh")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
+#include <locale.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <regex.h>
@@ -33,6 +34,7 @@
 
 #define MAX_LISTEN 8
 #define UDP_BURST 256		/* datagrams read per wakeup */
+#define UDP_VLEN 32		/* datagrams per recvmmsg() */
 #define TICK_MS 1000
 #define STORM_REPORT_MS 10000	/* a storm's ticket counts up this often */
 
@@ -312,6 +314,120 @@ syslog_frame(const char *buf, size_t len, size_t max, size_t *msg_off, size_t *m
 
 /* --- rules --- */
 
+/*
+ * Rules are compiled and run in the C locale, byte by byte: Net-SNMP sets
+ * LC_CTYPE from the environment, and glibc's regex engine in a UTF-8 locale
+ * is several times slower (wide characters for every line). The patterns
+ * are ASCII; UTF-8 text still matches . and [^ ] byte-wise, and case is
+ * folded for ASCII letters only.
+ */
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t c_locale;
+
+static void
+c_locale_init(void)
+{
+	c_locale = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
+}
+
+static locale_t
+rules_locale_enter(void)
+{
+	pthread_once(&c_locale_once, c_locale_init);
+	return c_locale != (locale_t)0 ? uselocale(c_locale) : (locale_t)0;
+}
+
+static void
+rules_locale_leave(locale_t old)
+{
+	if (old != (locale_t)0)
+		uselocale(old);
+}
+
+/*
+ * The longest run of plain characters that every match of the extended
+ * regular expression `re` contains: outside groups and bracket expressions,
+ * none of them made optional by ?, * or {}. "" when there is none of at
+ * least 3 characters, or a top-level alternation makes any run optional.
+ * A line without it cannot match, so regexec() is skipped.
+ */
+void
+syslog_regex_literal(const char *re, char *out, size_t len)
+{
+	char cur[64];
+	size_t nc = 0, nb = 0;
+	int depth = 0;
+
+	out[0] = '\0';
+	for (const char *p = re; ; p++) {
+		int lit = 0;
+		char c = *p;
+
+		if (c == '\0') {
+			/* the end: the last run counts too */
+		} else if (c == '\\') {
+			if (p[1] == '\0')
+				return;
+			c = *++p;
+			lit = depth == 0 && ispunct((unsigned char)c);	/* \. \( \\: literal */
+		} else if (c == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+					char d = p[1];
+
+					for (p += 2; *p && !(*p == d && p[1] == ']'); p++)
+						;
+					if (*p)
+						p++;
+				}
+				if (*p)
+					p++;
+			}
+			if (*p == '\0')
+				return;
+		} else if (c == '{') {
+			while (*p && *p != '}')
+				p++;
+			if (*p == '\0')
+				return;
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')') {
+			if (depth > 0)
+				depth--;
+		} else if (c == '|') {
+			if (depth == 0) {
+				out[0] = '\0';
+				return;
+			}
+		} else if (strchr(".^$*+?}", c) == NULL) {
+			lit = depth == 0;
+		}
+		/* an atom followed by ?, * or {} may be absent */
+		if (lit && c != '\0' && (p[1] == '?' || p[1] == '*' || p[1] == '{'))
+			lit = 0;
+		if (lit && nc + 1 < sizeof(cur)) {
+			cur[nc++] = c;
+			continue;
+		}
+		if (nc > nb && nc >= 3 && nc < len) {
+			memcpy(out, cur, nc);
+			out[nc] = '\0';
+			nb = nc;
+		}
+		nc = 0;
+		if (c == '\0')
+			return;
+		if (lit)
+			cur[nc++] = c;	/* a run longer than cur: start again here */
+	}
+}
+
 struct syslog_rule {
 	char name[32];
 	regex_t re;
@@ -321,6 +437,7 @@ struct syslog_rule {
 	int ticket;		/* 0, 1 open, 2 clear */
 	char rule[32];
 	int instance_group;	/* capture group that names the instance; 0 = none */
+	char literal[48];	/* text every match contains (any case); "" = none known */
 };
 
 struct rule_list {
@@ -381,6 +498,7 @@ load_rules(const char *path, struct rule_list *l, char *err, size_t errlen)
 		config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
 		struct syslog_rule *r = &l->v[l->n];
 		const char *s;
+		int re_bad;
 
 		config_setting_t *bad_key = conf_unknown_key(e, keys);
 
@@ -415,10 +533,17 @@ load_rules(const char *path, struct rule_list *l, char *err, size_t errlen)
 		config_setting_lookup_int(e, "instance", &r->instance_group);
 		if (r->instance_group < 0 || r->instance_group > 9)
 			SERR(e, "syslog rule %s: instance is a capture group, 1 to 9", r->name);
-		if (!config_setting_lookup_string(e, "match", &s) ||
-		    regcomp(&r->re, s, REG_EXTENDED | REG_ICASE) != 0)
+		re_bad = 1;
+		if (config_setting_lookup_string(e, "match", &s)) {
+			locale_t old = rules_locale_enter();
+
+			re_bad = regcomp(&r->re, s, REG_EXTENDED | REG_ICASE) != 0;
+			rules_locale_leave(old);
+		}
+		if (re_bad)
 			SERR(e, "syslog rule %s: match must be an extended regular expression",
 			    r->name);
+		syslog_regex_literal(s, r->literal, sizeof(r->literal));
 		l->n++;
 		if ((size_t)r->instance_group > r->re.re_nsub)
 			SERR(e, "syslog rule %s: instance %d, but the expression has %zu groups",
@@ -479,7 +604,8 @@ struct syslogd {
 	struct ev_timer *tick;
 	struct syslogd_stats stats;
 	struct log_ratelimit rl;
-	char *udp_buf;
+	char *udp_buf;			/* UDP_VLEN slots of udp_slot bytes */
+	size_t udp_slot;
 	/* RELP runs librelp's own loop in a thread; take() is shared under lock */
 	pthread_mutex_t lock;
 	relpEngine_t *relp;
@@ -520,9 +646,11 @@ bind_spec(const char *spec, int tcp, char *err, size_t errlen)
 	}
 	freeaddrinfo(ai);
 	if (fd >= 0 && !tcp) {
-		int sz = 4 << 20;	/* bursts wait in the kernel, not on the floor */
+		int sz = 8 << 20;	/* bursts wait in the kernel, not on the floor */
 
+		/* FORCE passes net.core.rmem_max: bound as root, as the traps are */
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
 	}
 	return fd;
 }
@@ -583,6 +711,7 @@ static void
 take_locked(struct syslogd *s, char *msg, size_t len, const char *src, struct event_batch *b,
     int use_lookup)
 {
+	locale_t old_locale;
 	struct syslog_msg m;
 	struct event *e;
 	const char *dev = NULL;
@@ -635,10 +764,14 @@ take_locked(struct syslogd *s, char *msg, size_t len, const char *src, struct ev
 		e->detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
 		json_decref(d);
 	}
+	old_locale = rules_locale_enter();
 	for (size_t i = 0; i < s->rules.n; i++) {
 		const struct syslog_rule *r = &s->rules.v[i];
 
-		if (regexec(&r->re, text, 10, pm, 0) != 0)
+		/* most lines match no rule: a substring search rules most rules out */
+		if ((r->literal[0] && strcasestr(text, r->literal) == NULL) ||
+		    regexec(&r->re, text, r->instance_group > 0 ?
+		    (size_t)r->instance_group + 1 : 0, pm, 0) != 0)
 			continue;
 		nocd_strlcpy(e->type, r->type, sizeof(e->type));
 		if (r->severity > 0)
@@ -669,6 +802,7 @@ take_locked(struct syslogd *s, char *msg, size_t len, const char *src, struct ev
 		}
 		break;
 	}
+	rules_locale_leave(old_locale);
 	s->stats.stored++;
 }
 
@@ -683,30 +817,66 @@ src_of(const struct sockaddr_storage *ss, char *buf, size_t len)
 		    (socklen_t)len);
 }
 
+/* The receive slots: as long as the longest message kept, plus one byte to
+ * see that a datagram was longer (UDP carries at most 65,507). */
+static void
+udp_slots(struct syslogd *s)
+{
+	size_t slot = (s->max_message < 65535 ? s->max_message : 65535) + 1;
+
+	if (slot == s->udp_slot)
+		return;
+	free(s->udp_buf);
+	s->udp_buf = xcalloc(UDP_VLEN, slot);
+	s->udp_slot = slot;
+}
+
 static void
 udp_readable(int fd, uint32_t events, void *arg)
 {
 	struct sock *k = arg;
 	struct syslogd *s = k->s;
 	struct event_batch b = { 0 };
+	struct mmsghdr mh[UDP_VLEN];
+	struct iovec iov[UDP_VLEN];
+	struct sockaddr_storage ss[UDP_VLEN];
+	int got;
 
 	(void)events;
-	for (int i = 0; i < UDP_BURST; i++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		char src[64];
-		ssize_t n = recvfrom(fd, s->udp_buf, 65536, MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
+	/* recvmmsg: one system call for up to UDP_VLEN datagrams */
+	for (int total = 0; total < UDP_BURST; total += got) {
+		size_t too_long = 0;
 
-		if (n < 0)
-			break;
-		if ((size_t)n > s->max_message) {
-			pthread_mutex_lock(&s->lock);
-			s->stats.too_long++;	/* truncated, as RFC 5426 allows */
-			pthread_mutex_unlock(&s->lock);
-			n = (ssize_t)s->max_message;
+		memset(mh, 0, sizeof(mh));
+		for (int i = 0; i < UDP_VLEN; i++) {
+			iov[i].iov_base = s->udp_buf + (size_t)i * s->udp_slot;
+			iov[i].iov_len = s->udp_slot;
+			mh[i].msg_hdr.msg_iov = &iov[i];
+			mh[i].msg_hdr.msg_iovlen = 1;
+			mh[i].msg_hdr.msg_name = &ss[i];
+			mh[i].msg_hdr.msg_namelen = sizeof(ss[i]);
 		}
-		src_of(&ss, src, sizeof(src));
-		take(s, s->udp_buf, (size_t)n, src, &b);
+		if ((got = recvmmsg(fd, mh, UDP_VLEN, MSG_DONTWAIT, NULL)) <= 0)
+			break;
+		for (int i = 0; i < got; i++) {
+			char src[64];
+			size_t n = mh[i].msg_len;
+
+			if (n > s->max_message || (mh[i].msg_hdr.msg_flags & MSG_TRUNC)) {
+				too_long++;	/* truncated, as RFC 5426 allows */
+				if (n > s->max_message)
+					n = s->max_message;
+			}
+			src_of(&ss[i], src, sizeof(src));
+			take(s, iov[i].iov_base, n, src, &b);
+		}
+		if (too_long) {
+			pthread_mutex_lock(&s->lock);
+			s->stats.too_long += too_long;
+			pthread_mutex_unlock(&s->lock);
+		}
+		if (got < UDP_VLEN)
+			break;
 	}
 	if (b.n) {
 		size_t n = b.n;
@@ -905,6 +1075,7 @@ set_conf(struct syslogd *s, const struct nocd_conf *conf)
 	struct rule_list l;
 
 	s->max_message = (size_t)conf->syslog_max_message;
+	udp_slots(s);
 	s->idle_s = conf->syslog_idle_timeout;
 	s->max_conns = conf->syslog_max_connections;
 	srclimit_set_rate(&s->limit, conf->syslog_rate);
@@ -1099,7 +1270,6 @@ syslogd_start(struct syslogd *s, struct evloop *loop, const struct nocd_conf *co
 	s->lookup_arg = lookup_arg;
 	s->rl = rl;
 	srclimit_init(&s->limit, conf->syslog_rate);
-	s->udp_buf = xcalloc(1, 65537);
 	set_conf(s, conf);
 	for (int i = 0; i < s->n; i++) {
 		struct sock *k = &s->socks[i];

@@ -57,4 +57,7 @@ int syslog_frame(const char *buf, size_t len, size_t max, size_t *msg_off, size_
 /* The syslog rules file: errors name file and line. */
 int syslogd_check_rules(const char *path, char *err, size_t errlen);
 
+/* Text every match of the extended regular expression contains (for tests). */
+void syslog_regex_literal(const char *re, char *out, size_t len);
+
 #endif

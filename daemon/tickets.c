@@ -77,12 +77,18 @@ tk_notices_discard(void)
  * Text is copied (SQLITE_TRANSIENT): callers pass stack buffers.
  */
 static sqlite3_stmt *
-vprep(sqlite3 *db, const char *sql, const char *types, va_list ap)
+vprep(sqlite3 *db, const char *sql, int cached, const char *types, va_list ap)
 {
 	sqlite3_stmt *st = NULL;
 	double d;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	/* constant SQL is prepared once per connection (a trap storm applies
+	 * thousands of ticket operations a second); SQL built here is not */
+	if (cached)
+		st = db_prepare_cached(db, sql);
+	else if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		st = NULL;
+	if (st == NULL) {
 		log_limited(&tk_rl, LOG_LVL_WARN, "database: %.60s: %s", sql, sqlite3_errmsg(db));
 		return NULL;
 	}
@@ -107,7 +113,7 @@ vprep(sqlite3 *db, const char *sql, const char *types, va_list ap)
 			break;
 		}
 		if (rc != SQLITE_OK) {
-			sqlite3_finalize(st);
+			db_release(st);
 			return NULL;
 		}
 	}
@@ -121,22 +127,20 @@ prep(sqlite3 *db, const char *sql, const char *types, ...)
 	sqlite3_stmt *st;
 
 	va_start(ap, types);
-	st = vprep(db, sql, types, ap);
+	st = vprep(db, sql, 1, types, ap);
 	va_end(ap);
 	return st;
 }
 
-/* Run to the end. With out: the first column of the first row (1 = a row, 0 = none). */
+/* Run to the end. With out: the first column of the first row (1 = a row, 0 = none).
+ * sql is a constant (cached: see vprep); run_built() takes SQL made at run time. */
 static int
-run(sqlite3 *db, long long *out, const char *sql, const char *types, ...)
+vrun(sqlite3 *db, long long *out, const char *sql, int cached, const char *types, va_list ap)
 {
-	va_list ap;
 	sqlite3_stmt *st;
 	int rc, got = 0;
 
-	va_start(ap, types);
-	st = vprep(db, sql, types, ap);
-	va_end(ap);
+	st = vprep(db, sql, cached, types, ap);
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -144,8 +148,32 @@ run(sqlite3 *db, long long *out, const char *sql, const char *types, ...)
 			*out = sqlite3_column_int64(st, 0);
 	if (rc != SQLITE_DONE)
 		log_limited(&tk_rl, LOG_LVL_WARN, "database: %.60s: %s", sql, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	db_release(st);
 	return rc == SQLITE_DONE ? got > 0 : -1;
+}
+
+static int
+run(sqlite3 *db, long long *out, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, types);
+	rc = vrun(db, out, sql, 1, types, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int
+run_built(sqlite3 *db, long long *out, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, types);
+	rc = vrun(db, out, sql, 0, types, ap);
+	va_end(ap);
+	return rc;
 }
 
 static int
@@ -263,11 +291,11 @@ fold_children(sqlite3 *db, long long parent_id, const struct ticket_op *op)
 		    sizeof(child.title));
 		child.when = op->when;
 		if (link_child(db, parent_id, &child) < 0) {
-			sqlite3_finalize(st);
+			db_release(st);
 			return -1;
 		}
 	}
-	sqlite3_finalize(st);
+	db_release(st);
 	for (int i = 0; i < n; i++) {
 		char note[64];
 
@@ -395,7 +423,7 @@ clear_op(sqlite3 *db, const struct ticket_op *op)
 				break;
 		}
 	}
-	sqlite3_finalize(st);
+	db_release(st);
 	return run(db, NULL, "UPDATE ticket_links SET cleared = ?2 WHERE ticket_id = ?1"
 	    " AND cleared IS NULL", "ii", id, (long long)op->when) < 0 ? -1 : 0;
 }
@@ -420,7 +448,7 @@ mark_all(sqlite3 *db, time_t now, const char *sql, const char *types, long long 
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256)
 		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_release(st);
 	for (int i = 0; i < n; i++) {
 		if (history(db, ids[i], now, "nocd", action, note) < 0)
 			return -1;
@@ -452,7 +480,7 @@ notice_from_row(sqlite3 *db, long long id, const char *event, time_t when)
 		op.when = when;
 		notice_add(id, event, &op, (const char *)sqlite3_column_text(st, 5));
 	}
-	sqlite3_finalize(st);
+	db_release(st);
 }
 
 int
@@ -508,7 +536,7 @@ tk_housekeep(sqlite3 *db, const struct ticket_conf *tc, time_t now)
 		if (new_ticket(db, &op, tc, "asset", NULL) < 0)
 			break;
 	}
-	sqlite3_finalize(st);
+	db_release(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -572,7 +600,7 @@ inventory_row(sqlite3 *db, long long dev_id, const struct poll_result *r,
 			if (old && strcmp(old, val[i]) != 0 && (old[0] || val[i][0])) {
 				if (inventory_change(db, r->device, r->when, row->instance, val[0],
 				    "changed", inv_fields[i], old, val[i]) < 0) {
-					sqlite3_finalize(st);
+					db_release(st);
 					return -1;
 				}
 				if (*changes == 0)
@@ -584,7 +612,7 @@ inventory_row(sqlite3 *db, long long dev_id, const struct poll_result *r,
 		if (sqlite3_column_int(st, 10) == 0) {
 			if (inventory_change(db, r->device, r->when, row->instance, val[0],
 			    "appeared", "", "", val[5]) < 0) {
-				sqlite3_finalize(st);
+				db_release(st);
 				return -1;
 			}
 			if (*changes == 0)
@@ -592,7 +620,7 @@ inventory_row(sqlite3 *db, long long dev_id, const struct poll_result *r,
 			(*changes)++;
 		}
 	}
-	sqlite3_finalize(st);
+	db_release(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	if (!found) {
@@ -664,7 +692,7 @@ tk_inventory_apply(sqlite3 *db, const struct poll_result *r, const struct ticket
 			snprintf(summary, sizeof(summary), "%s disappeared", name[0] ? name : inst);
 		changes++;
 	}
-	sqlite3_finalize(st);
+	db_release(st);
 	/* the device's model: its first chassis (entPhysicalClass 3) */
 	run(db, NULL, "UPDATE devices SET model = (SELECT model FROM inventory WHERE"
 	    " device_id = ?1 AND model <> '' ORDER BY physical_class <> '3',"
@@ -729,7 +757,7 @@ ticket_action(sqlite3 *db, json_t *req, const struct ticket_conf *tc)
 		return NULL;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		nocd_strlcpy(state, (const char *)sqlite3_column_text(st, 0), sizeof(state));
-	sqlite3_finalize(st);
+	db_release(st);
 	if (state[0] == '\0')
 		return fail("no ticket %lld", (long long)id);
 	if (strcmp(action, "ack") == 0) {
@@ -837,7 +865,7 @@ asset_set(sqlite3 *db, json_t *req)
 		/* the column name comes from the table above, never from the request */
 		snprintf(sql, sizeof(sql), "UPDATE assets SET %s = ?2, updated = ?3 WHERE device = ?1",
 		    fields[i]);
-		if (run(db, NULL, sql, "ssi", dev, json_string_value(v), now) < 0)
+		if (run_built(db, NULL, sql, "ssi", dev, json_string_value(v), now) < 0)
 			return NULL;
 	}
 	/* a warranty moved out of the window: its ticket has no reason to stay */
@@ -877,7 +905,7 @@ query_array(sqlite3 *db, const char *types, const char *sql, const char *bt, ...
 	int rc;
 
 	va_start(ap, bt);
-	st = vprep(db, sql, bt, ap);
+	st = vprep(db, sql, 0, bt, ap);
 	va_end(ap);
 	if (st == NULL)
 		return NULL;
@@ -888,7 +916,7 @@ query_array(sqlite3 *db, const char *types, const char *sql, const char *bt, ...
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	db_release(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(list);
 		return NULL;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <regex.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -143,6 +144,59 @@ test_framing(void **state)
 	assert_int_equal(syslog_frame("<1234567890\n", 12, 10, &off, &len, &used), -1);
 }
 
+/* The text every match contains, which lets a line skip regexec(): it must
+ * never name text a matching line can lack (that rule would go silent). */
+static void
+test_regex_literal(void **state)
+{
+	static const struct {
+		const char *re, *lit;
+	} cases[] = {
+		{ "%LINK-[0-9]-UPDOWN: Interface ([^, ]+), changed state to up",
+		  ", changed state to up" },
+		{ "IFNET/[0-9]/(LINK_STATE|IF_STATE).*Interface ([^ ]+) has turned into UP",
+		  " has turned into UP" },
+		{ "SNMP_TRAP_LINK_DOWN: .*ifName ([^ ,]+)", "SNMP_TRAP_LINK_DOWN: " },
+		/* optional atoms and groups are left out */
+		{ "(fan|fan tray) ?([^ ,:]*) (has )?(failed|fault)", "" },
+		{ "colou?r sensor", "r sensor" },
+		{ "abc+d", "abc" },
+		{ "temp{1,2}erature", "erature" },
+		{ "a[[:alpha:]]bcdef", "bcdef" },
+		{ "[]x]yz-long", "yz-long" },
+		{ "disk\\.fail", "disk.fail" },
+		/* a top-level alternation: no text is certain */
+		{ "power supply failed|PSU failed", "" },
+		{ "ab", "" },
+		/* malformed: nothing */
+		{ "abc[def", "" },
+	};
+	static const char *const lines[] = {
+		"%LINK-3-UPDOWN: Interface Gi1/0/7, changed state to up",
+		"IFNET/4/LINK_STATE(l): Interface GE0/0/1 has turned into UP state",
+		"SNMP_TRAP_LINK_DOWN: ifIndex 5, ifName ge-0/0/1",
+		"fan tray 2 has failed", "color sensor", "abcccd", "tempperature",
+		"aXbcdef", "]yz-long", "disk.fail", "PSU failed", "ab",
+	};
+	char out[48];
+	regex_t re;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		syslog_regex_literal(cases[i].re, out, sizeof(out));
+		if (strcmp(out, cases[i].lit) != 0)
+			fail_msg("%s: got '%s', want '%s'", cases[i].re, out, cases[i].lit);
+	}
+	/* each line that matches its expression contains the literal */
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		assert_int_equal(regcomp(&re, cases[i].re, REG_EXTENDED | REG_ICASE), 0);
+		assert_int_equal(regexec(&re, lines[i], 0, NULL, 0), 0);
+		syslog_regex_literal(cases[i].re, out, sizeof(out));
+		assert_non_null(strcasestr(lines[i], out));
+		regfree(&re);
+	}
+}
+
 int
 main(void)
 {
@@ -151,6 +205,7 @@ main(void)
 		cmocka_unit_test(test_rfc3164),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_framing),
+		cmocka_unit_test(test_regex_literal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
