@@ -71,6 +71,19 @@ ev_storm(struct event_batch *b, const char *source, const char *src, const char 
 }
 
 void
+ev_storm_report(struct event_batch *b, const char *source, const char *src, const char *device,
+    uint64_t dropped, uint64_t total, double rate, int ended, uint64_t *storms,
+    struct log_ratelimit *rl)
+{
+	if (total == dropped && dropped > 0) {
+		(*storms)++;
+		log_limited(rl, LOG_LVL_WARN, "%s storm from %s: over %.0f/s, dropped and counted",
+		    source, src, rate);
+	}
+	ev_storm(b, source, src, device, dropped, total, rate, ended);
+}
+
+void
 event_batch_free(struct event_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {

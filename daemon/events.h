@@ -55,6 +55,12 @@ void event_batch_free(struct event_batch *b);
  */
 void ev_storm(struct event_batch *b, const char *source, const char *src, const char *device,
 	uint64_t dropped, uint64_t total, double rate, int ended);
+/* A storm report from srclimit_storms(): a storm that just began is counted in
+ * *storms and logged (rate-limited by rl), then ev_storm(). */
+struct log_ratelimit;
+void ev_storm_report(struct event_batch *b, const char *source, const char *src,
+	const char *device, uint64_t dropped, uint64_t total, double rate, int ended,
+	uint64_t *storms, struct log_ratelimit *rl);
 
 /* Store thread: write a batch (tickets included). Returns events written or -1. */
 struct ticket_conf;

@@ -1024,12 +1024,8 @@ storm_report(const char *src, uint64_t dropped, uint64_t total, int ended, void 
 	struct syslogd *s = x->s;
 	const char *dev = s->lookup ? s->lookup(src, s->lookup_arg) : NULL;
 
-	if (total == dropped && dropped > 0) {
-		s->stats.storms++;
-		log_limited(&s->rl, LOG_LVL_WARN, "syslog storm from %s: over %.0f/s, dropped"
-		    " and counted", src, s->limit.rate);
-	}
-	ev_storm(&x->b, "syslog", src, dev, dropped, total, s->limit.rate, ended);
+	ev_storm_report(&x->b, "syslog", src, dev, dropped, total, s->limit.rate, ended,
+	    &s->stats.storms, &s->rl);
 }
 
 /* Once a second: idle connections closed, paused ones resumed when there is room,

@@ -650,12 +650,8 @@ storm_report(const char *src, uint64_t dropped, uint64_t total, int ended, void 
 	struct trapd *t = arg;
 	const char *dev = t->lookup ? t->lookup(src, t->lookup_arg) : NULL;
 
-	if (total == dropped && dropped > 0) {
-		t->stats.storms++;
-		log_limited(&t->rl, LOG_LVL_WARN, "trap storm from %s: over %.0f/s, dropped and"
-		    " counted", src, t->limit.rate);
-	}
-	ev_storm(&t->pending, "trap", src, dev, dropped, total, t->limit.rate, ended);
+	ev_storm_report(&t->pending, "trap", src, dev, dropped, total, t->limit.rate, ended,
+	    &t->stats.storms, &t->rl);
 }
 
 /* Once a second, on the event loop: storms reported. */
