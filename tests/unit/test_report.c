@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,18 +144,26 @@ setup(void **state)
 }
 
 static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
+	int rc;
 
 	db_close(f->db);
 	conf_free(&f->conf);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	/* the fixture's directory, without a shell */
+	rc = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
-	return 0;
+	return rc == 0 ? 0 : -1;
 }
 
 /* The report as a string (caller frees). */
