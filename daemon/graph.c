@@ -71,31 +71,6 @@ args_free(struct args *a)
 	a->n = 0;
 }
 
-/* Length of the well-formed UTF-8 sequence at p, or 0. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	size_t n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return n;
-}
-
 /*
  * Text for rrdtool to show: control characters become spaces, backslashes
  * and broken UTF-8 become '?', and with `colons` every ':' is written "\:".
@@ -109,7 +84,7 @@ clean_text(const char *in, char *out, size_t outlen, int colons)
 	int shown = 0;
 
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_seq_len(p);
 		char c = (char)*p;
 
 		if (n == 0 || *p == '\\') {

@@ -398,31 +398,6 @@ tr(const struct report *r, enum str id)
 
 /* --- HTML output --- */
 
-/* Length of the well-formed UTF-8 sequence at p, or 0. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	size_t n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return n;
-}
-
 /* U+202A..U+202E and U+2066..U+2069: embeddings, overrides and isolates. */
 static int
 is_bidi_control(const unsigned char *p, size_t n)
@@ -442,7 +417,7 @@ html_put_max(FILE *f, const char *s, size_t max)
 	size_t shown = 0;
 
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_seq_len(p);
 
 		if (max > 0 && shown++ >= max) {
 			fputs("…", f);

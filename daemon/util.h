@@ -37,4 +37,7 @@ int mkdir_p(const char *path, mode_t mode);
 /* Write a message into a caller's error buffer (err may be NULL). */
 void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Length of the well-formed UTF-8 sequence at p (1 to 4), or 0. */
+size_t utf8_seq_len(const unsigned char *p);
+
 #endif
