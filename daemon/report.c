@@ -489,6 +489,21 @@ th(const struct report *r, enum str id)
 	fputs("</th>", r->out);
 }
 
+/* A table with these column headings; rows follow, then "</tbody></table>". */
+static void
+thead(const struct report *r, const enum str *cols, size_t n)
+{
+	fputs("<table>\n<thead><tr>", r->out);
+	for (size_t i = 0; i < n; i++)
+		th(r, cols[i]);
+	fputs("</tr></thead>\n<tbody>\n", r->out);
+}
+
+#define THEAD(r, ...) do {						\
+	static const enum str cols_[] = { __VA_ARGS__ };		\
+	thead((r), cols_, sizeof(cols_) / sizeof(cols_[0]));		\
+} while (0)
+
 static void
 td(const struct report *r, const char *text)
 {
@@ -1250,16 +1265,8 @@ sec_status(struct report *r)
 	size_t i = 0;
 
 	section(r, "status", S_H_STATUS, 0);
-	fputs("<table>\n<thead><tr>", r->out);
-	th(r, S_C_DEVICE);
-	th(r, S_C_CLASS);
-	th(r, S_C_LOCATION);
-	th(r, S_C_STATUS);
-	th(r, S_C_LAST_POLL);
-	th(r, S_C_POLLS);
-	th(r, S_C_AVAIL);
-	th(r, S_C_DOWNTIME);
-	fputs("</tr></thead>\n<tbody>\n", r->out);
+	THEAD(r, S_C_DEVICE, S_C_CLASS, S_C_LOCATION, S_C_STATUS, S_C_LAST_POLL, S_C_POLLS,
+	    S_C_AVAIL, S_C_DOWNTIME);
 	st = query(r, "SELECT name, address, port, location, sys_location, status,"
 	    " status_since, last_poll, polls, polls_failed,"
 	    " trim(coalesce(sys_name, '') || ' ' || coalesce(sys_descr, ''))"
@@ -1409,18 +1416,8 @@ ticket_table(struct report *r, const char *categories)
 	    " title, acked_at, acked_by, resolved_at, sla_breached, count FROM tickets"
 	    " WHERE first_seen >= ?1 AND first_seen <= ?2%s%s ORDER BY first_seen, id",
 	    categories ? " AND category IN " : "", categories ? categories : "");
-	fputs("<table>\n<thead><tr>", r->out);
-	th(r, S_C_ID);
-	th(r, S_C_OPENED);
-	th(r, S_C_DEVICE);
-	th(r, S_C_CATEGORY);
-	th(r, S_C_SEVERITY);
-	th(r, S_C_TITLE);
-	th(r, S_C_STATE);
-	th(r, S_C_ACKED);
-	th(r, S_C_RESOLVED);
-	th(r, S_C_HANDLING);
-	fputs("</tr></thead>\n<tbody>\n", r->out);
+	THEAD(r, S_C_ID, S_C_OPENED, S_C_DEVICE, S_C_CATEGORY, S_C_SEVERITY, S_C_TITLE,
+	    S_C_STATE, S_C_ACKED, S_C_RESOLVED, S_C_HANDLING);
 	if ((st = query(r, sql)) == NULL) {
 		fputs("</tbody></table>\n", r->out);
 		return;
@@ -1517,17 +1514,8 @@ sec_environment(struct report *r)
 	int n = 0;
 
 	section(r, "environment", S_H_ENV, 0);
-	fputs("<table>\n<thead><tr>", r->out);
-	th(r, S_C_DEVICE);
-	th(r, S_C_MEASURE);
-	th(r, S_C_SENSOR);
-	th(r, S_C_MIN);
-	th(r, S_C_AVG);
-	th(r, S_C_MAX);
-	th(r, S_C_UNIT);
-	th(r, S_C_SAMPLES);
-	th(r, S_C_SOURCE);
-	fputs("</tr></thead>\n<tbody>\n", r->out);
+	THEAD(r, S_C_DEVICE, S_C_MEASURE, S_C_SENSOR, S_C_MIN, S_C_AVG, S_C_MAX, S_C_UNIT,
+	    S_C_SAMPLES, S_C_SOURCE);
 	/* room first, then devices' own temperatures, then UPS figures */
 	for (int kind = MK_ROOM_TEMP; kind <= MK_UPS; kind++) {
 		for (size_t i = 0; i < r->n_s; i++) {
@@ -1756,14 +1744,7 @@ sec_summary(struct report *r)
 
 	section(r, "summary", S_H_SUMMARY, 1);
 	doc_meta(r);
-	fputs("<table>\n<thead><tr>", r->out);
-	th(r, S_C_CLASS);
-	th(r, S_C_DEVICES);
-	th(r, S_C_UP);
-	th(r, S_C_DOWN);
-	th(r, S_C_UNKNOWN);
-	th(r, S_C_OPEN_TICKETS);
-	fputs("</tr></thead>\n<tbody>\n", r->out);
+	THEAD(r, S_C_CLASS, S_C_DEVICES, S_C_UP, S_C_DOWN, S_C_UNKNOWN, S_C_OPEN_TICKETS);
 	st = query(r, "SELECT d.class, count(*), sum(d.status = 'up'), sum(d.status = 'down'),"
 	    " sum(d.status NOT IN ('up', 'down')),"
 	    " coalesce(sum((SELECT count(*) FROM tickets t WHERE t.device = d.name"
@@ -1867,14 +1848,7 @@ sec_performance(struct report *r)
 	int n = 0;
 
 	section(r, "performance", S_H_PERF, 0);
-	fputs("<table>\n<thead><tr>", r->out);
-	th(r, S_C_DEVICE);
-	th(r, S_C_CLASS);
-	th(r, S_C_CPU);
-	th(r, S_C_MEM);
-	th(r, S_C_IF);
-	th(r, S_C_STORAGE);
-	fputs("</tr></thead>\n<tbody>\n", r->out);
+	THEAD(r, S_C_DEVICE, S_C_CLASS, S_C_CPU, S_C_MEM, S_C_IF, S_C_STORAGE);
 	for (size_t i = 0; i < r->n_dev; i++) {
 		const struct device_row *d = &r->dev[i];
 		struct agg cpu, mem, ifs, sto;
@@ -1936,14 +1910,7 @@ sec_capacity(struct report *r)
 		if (r->s[i].spec->kind == MK_STORAGE)
 			v[n++] = &r->s[i];
 	qsort(v, n, sizeof(*v), capacity_cmp);
-	fputs("<table>\n<thead><tr>", r->out);
-	th(r, S_C_DEVICE);
-	th(r, S_C_VOLUME);
-	th(r, S_C_USED_NOW);
-	th(r, S_C_MAX);
-	th(r, S_C_GROWTH);
-	th(r, S_C_DAYS_FULL);
-	fputs("</tr></thead>\n<tbody>\n", r->out);
+	THEAD(r, S_C_DEVICE, S_C_VOLUME, S_C_USED_NOW, S_C_MAX, S_C_GROWTH, S_C_DAYS_FULL);
 	for (size_t i = 0; i < n; i++) {
 		const struct series *s = v[i];
 		double days = days_to_full(s);
@@ -2004,16 +1971,8 @@ sec_ageing(struct report *r)
 	int rc, n = 0;
 
 	section(r, "ageing", S_H_AGEING, 0);
-	fputs("<table>\n<thead><tr>", r->out);
-	th(r, S_C_DEVICE);
-	th(r, S_C_CLASS);
-	th(r, S_C_SYSTEM);
-	th(r, S_C_ASSET_TAG);
-	th(r, S_C_PURCHASE);
-	th(r, S_C_AGE);
-	th(r, S_C_WARRANTY);
-	th(r, S_C_WSTATUS);
-	fputs("</tr></thead>\n<tbody>\n", r->out);
+	THEAD(r, S_C_DEVICE, S_C_CLASS, S_C_SYSTEM, S_C_ASSET_TAG, S_C_PURCHASE, S_C_AGE,
+	    S_C_WARRANTY, S_C_WSTATUS);
 	st = query(r, "SELECT d.name, d.class, trim(coalesce(d.vendor, '') || ' ' ||"
 	    " coalesce(d.model, '')), coalesce(a.asset_tag, ''), coalesce(a.purchase_date, ''),"
 	    " coalesce(a.warranty_end, '') FROM devices d LEFT JOIN assets a ON a.device = d.name"
