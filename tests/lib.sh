@@ -214,3 +214,29 @@ for m in json.load(sys.stdin).get("metrics", []):
 }
 
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+
+# storm_tickets CONF RULE: "device:instance:state:count" for each ticket of a
+# storm rule (trap_storm, syslog_storm).
+storm_tickets() {
+	"$NOCCTL" -c "$1" tickets list --state all --json | python3 -c '
+import json, sys
+t = [t for t in json.load(sys.stdin) if t["rule"] == sys.argv[1]]
+print(" ".join("%s:%s:%s:%d" % (x["device"], x["instance"], x["state"], x["count"]) for x in t))
+' "$2"
+}
+
+# storm_resolved CONF RULE: a ticket of the storm rule is resolved.
+storm_resolved() {
+	case "$(storm_tickets "$1" "$2")" in *:resolved:*) return 0 ;; esac
+	return 1
+}
+
+# one_storm_ticket CONF RULE DEVICE MIN MAX: exactly one ticket of the storm
+# rule, on DEVICE, resolved, its count between MIN and MAX.
+one_storm_ticket() {
+	_st=$(storm_tickets "$1" "$2")
+	[ "$(echo "$_st" | wc -w)" -eq 1 ] || return 1
+	[ "${_st%%:*}" = "$3" ] || return 1
+	case "$_st" in *:resolved:*) ;; *) return 1 ;; esac
+	[ "${_st##*:}" -ge "$4" ] && [ "${_st##*:}" -le "$5" ]
+}

@@ -132,17 +132,11 @@ check "the storm is rate-limited and counted" [ "$(stat rate_limited)" -ge 2000 
 stored=$(C logs search storm --limit 100000 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 check "storm lines stored: bounded by the rate ($stored)" [ "$stored" -le 400 ]
 # the storm is one ticket on sw1 whose count is the lines dropped, resolved when it is over
-storm_tickets() { C tickets list --state all --json | python3 -c '
-import json, sys
-t = [t for t in json.load(sys.stdin) if t["rule"] == "syslog_storm"]
-print(" ".join("%s:%s:%s:%d" % (x["device"], x["instance"], x["state"], x["count"]) for x in t))'; }
-storm_over() { case "$(storm_tickets)" in *resolved*) return 0;; esac; return 1; }
-wait_for 30 storm_over
-st=$(storm_tickets)
-check "one storm ticket, resolved once the storm was over ($st)" \
-    [ "${st%%:*}" = sw1 ] && [ "$(echo "$st" | wc -w)" -eq 1 ] && storm_over
-check "its count is the lines dropped ($st, $(stat rate_limited) rate-limited)" \
-    [ "${st##*:}" -ge 2000 ] && [ "${st##*:}" -le "$(stat rate_limited)" ]
+wait_for 30 storm_resolved "$conf" syslog_storm
+st=$(storm_tickets "$conf" syslog_storm)
+dropped=$(stat rate_limited)
+check "one storm ticket on sw1, resolved once the storm was over, counting the lines dropped ($st, $dropped rate-limited)" \
+    one_storm_ticket "$conf" syslog_storm sw1 2000 "$dropped"
 check "storms counted" [ "$(stat storms)" -ge 1 ]
 
 # idle connections are closed after idle_timeout

@@ -107,17 +107,11 @@ import json, sys
 sys.exit(0 if any(e["host"] == "127.0.0.2" for e in json.load(sys.stdin)) else 1)'; }
 wait_for 20 from_quiet
 check "the quiet source is heard through the storm" from_quiet
-storm() { C tickets list --state all --json | python3 -c '
-import json, sys
-t = [t for t in json.load(sys.stdin) if t["rule"] == "trap_storm"]
-print(" ".join("%s:%s:%s:%d" % (x["device"], x["instance"], x["state"], x["count"]) for x in t))'; }
-storm_over() { case "$(storm)" in *resolved*) return 0;; esac; return 1; }
-wait_for 30 storm_over
-st=$(storm)
-check "the storm is one ticket on sw1, resolved when it was over ($st)" \
-    [ "${st%%:*}" = sw1 ] && [ "$(echo "$st" | wc -w)" -eq 1 ] && storm_over
-check "its count is the traps dropped ($st; $(stat rate_limited) rate-limited)" \
-    [ "${st##*:}" -ge 1500 ] && [ "${st##*:}" -le "$(stat rate_limited)" ]
+wait_for 30 storm_resolved "$conf" trap_storm
+st=$(storm_tickets "$conf" trap_storm)
+dropped=$(stat rate_limited)
+check "one storm ticket on sw1, resolved when it was over, counting the traps dropped ($st; $dropped rate-limited)" \
+    one_storm_ticket "$conf" trap_storm sw1 1500 "$dropped"
 check "storms counted" [ "$(stat storms)" -ge 1 ]
 check "nocd still running" kill -0 "$NOCD_PID"
 check "nocd stops cleanly" stop_nocd
