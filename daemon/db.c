@@ -26,6 +26,7 @@
 #include "log.h"
 #include "store.h"
 #include "util.h"
+#include "wmemo.h"
 
 #define BUSY_TIMEOUT_MS	5000
 
@@ -1005,10 +1006,24 @@ bind_value(sqlite3_stmt *st, const struct sample_value *v)
  * The hot path: bindings stay between steps, so per row only the row's
  * columns and per value only the value's are bound again.
  */
+/* What a value's row in metrics holds besides its key. */
+static uint32_t
+value_fp(const struct sample_row *row, const struct sample_value *v)
+{
+	uint64_t h = wmemo_hash_str(WMEMO_SEED, row->label);
+	double x = isnan(v->value) ? NAN : v->value;
+
+	h = wmemo_hash_str(h, v->unit);
+	h = wmemo_hash(h, &x, sizeof(x));
+	h = wmemo_hash_str(h, v->text);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
 static int
-poll_metrics(sqlite3 *db, const struct poll_result *r, sqlite3_int64 id)
+poll_metrics(sqlite3 *db, const struct poll_result *r, sqlite3_int64 id, struct wmemo *memo)
 {
 	sqlite3_stmt *st = stmt(db, ST_POLL_METRIC);
+	uint64_t dev = wmemo_hash_str(WMEMO_SEED, r->device);
 	int rc = -1;
 
 	if (st == NULL)
@@ -1018,13 +1033,21 @@ poll_metrics(sqlite3 *db, const struct poll_result *r, sqlite3_int64 id)
 		goto bind;
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const struct sample_row *row = &r->rows[i];
+		uint64_t rk = wmemo_hash_str(wmemo_hash_str(dev, row->group), row->instance);
+		int bound = 0;
 
-		if (sqlite3_bind_text(st, 2, row->group, -1, SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 3, row->instance, -1, SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 4, row->label, -1, SQLITE_STATIC) != SQLITE_OK)
-			goto bind;
 		for (size_t j = 0; j < row->n_values; j++) {
-			if (bind_value(st, &row->values[j]) < 0)
+			const struct sample_value *v = &row->values[j];
+
+			if (memo && wmemo_skip(memo, wmemo_hash_str(rk, v->metric), value_fp(row, v),
+			    (int64_t)r->when, DB_METRIC_REFRESH_S))
+				continue;
+			if (!bound && (sqlite3_bind_text(st, 2, row->group, -1, SQLITE_STATIC) != SQLITE_OK ||
+			    sqlite3_bind_text(st, 3, row->instance, -1, SQLITE_STATIC) != SQLITE_OK ||
+			    sqlite3_bind_text(st, 4, row->label, -1, SQLITE_STATIC) != SQLITE_OK))
+				goto bind;
+			bound = 1;
+			if (bind_value(st, v) < 0)
 				goto bind;
 			if (stmt_run(db, st, NULL, NULL) < 0)
 				goto out;
@@ -1041,7 +1064,7 @@ out:
 }
 
 int
-db_apply_poll(sqlite3 *db, const struct poll_result *r)
+db_apply_poll(sqlite3 *db, const struct poll_result *r, struct wmemo *memo)
 {
 	sqlite3_int64 id = 0;
 	int rc;
@@ -1050,7 +1073,7 @@ db_apply_poll(sqlite3 *db, const struct poll_result *r)
 		return -1;
 	rc = poll_device(db, r, &id);
 	if (rc == 0)
-		rc = poll_metrics(db, r, id);
+		rc = poll_metrics(db, r, id, memo);
 	/* no such device: it was removed while this poll was queued */
 	if (rc == 1)
 		rc = 0;

@@ -28,8 +28,14 @@ int db_device_remove(sqlite3 *db, const char *name);
 int db_device_prune_config(sqlite3 *db, const struct device_conf *keep, size_t n);
 /* Devices added at run time (origin "api"), with their SNMP settings. */
 int db_devices_load_api(sqlite3 *db, struct device_conf **out, size_t *n);
-/* One poll's outcome: status, system group, last metric values. */
-int db_apply_poll(sqlite3 *db, const struct poll_result *r);
+/*
+ * One poll's outcome: status, system group, last metric values. With a memo
+ * (wmemo.h; NULL: write every value), a value unchanged since it was written
+ * less than DB_METRIC_REFRESH_S seconds before is not written again.
+ */
+#define DB_METRIC_REFRESH_S 300
+struct wmemo;
+int db_apply_poll(sqlite3 *db, const struct poll_result *r, struct wmemo *memo);
 
 /*
  * Queries shared by nocctl and the console, as JSON (jansson). Times are

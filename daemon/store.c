@@ -22,12 +22,22 @@
 #include "tickets.h"
 #include "util.h"
 #include "webusers.h"
+#include "wmemo.h"
 
 #define QUEUE_MAX 20000		/* poll results waiting; beyond it they are dropped */
 #define EVENTS_MAX 500000	/* events waiting (traps, syslog); beyond, UDP input is dropped */
 #define BATCH_MAX 500		/* items written in one database transaction */
 
 #define STORE_NICE 10		/* the writer thread's nice: below the receivers */
+/*
+ * Poll results are not urgent: the writer waits until they are POLL_HOLD_MS
+ * old or POLL_HOLD_MAX of them wait, and writes them in one transaction.
+ * Per poll, a transaction and a thread wake-up cost more than the rows.
+ * Anything else (tickets, events, actions) wakes it at once and takes the
+ * waiting poll results along.
+ */
+#define POLL_HOLD_MS 1000
+#define POLL_HOLD_MAX 250
 #define HOUSEKEEP_S 30		/* SLA, escalation and warranty checks */
 
 enum item_kind { ITEM_POLL, ITEM_UPSERT, ITEM_REMOVE, ITEM_SYNC, ITEM_TICKETS, ITEM_ACTION,
@@ -60,6 +70,8 @@ static struct {
 	struct item *head, *tail;
 	size_t queued;
 	size_t queued_events;
+	size_t urgent;		/* queued items that are not poll results */
+	int64_t lazy_since;	/* mono_ms() when the oldest waiting poll result came */
 	int stopping, running;
 	struct store_stats stats;
 	char state_dir[PATH_MAX];
@@ -159,8 +171,34 @@ enqueue(struct item *it, int droppable)
 	st.queued++;
 	st.queued_events += ev;
 	st.stats.submitted++;
-	pthread_cond_signal(&st.cond);
+	if (it->kind != ITEM_POLL) {
+		st.urgent++;
+		pthread_cond_signal(&st.cond);
+	} else if (st.queued == st.urgent + 1) {
+		/* the first waiting poll result: the writer may sleep till housekeeping */
+		st.lazy_since = mono_ms();
+		pthread_cond_signal(&st.cond);
+	} else if (st.queued == POLL_HOLD_MAX)
+		pthread_cond_signal(&st.cond);
 	pthread_mutex_unlock(&st.lock);
+	return 0;
+}
+
+/* Under st.lock: whether the writer has something to do now, else until when to wait. */
+static int
+queue_ready(int64_t *wake_ms)
+{
+	int64_t due;
+
+	if (st.head == NULL)
+		return 0;
+	if (st.urgent > 0 || st.queued >= POLL_HOLD_MAX || st.stopping)
+		return 1;
+	due = st.lazy_since + POLL_HOLD_MS;
+	if (mono_ms() >= due)
+		return 1;
+	if (due < *wake_ms)
+		*wake_ms = due;
 	return 0;
 }
 
@@ -389,7 +427,8 @@ has_inventory(const struct poll_result *r)
 }
 
 static int
-apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it, const struct ticket_conf *tc)
+apply_item(sqlite3 *db, struct rrd_writer *w, struct wmemo *memo, struct item *it,
+    const struct ticket_conf *tc)
 {
 	json_t *r;
 
@@ -397,7 +436,7 @@ apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it, const struct tick
 	case ITEM_POLL:
 		if (it->poll->ok)
 			write_rrd(w, it->poll);
-		if (db_apply_poll(db, it->poll) < 0)
+		if (db_apply_poll(db, it->poll, memo) < 0)
 			return -1;
 		if (it->poll->ok && has_inventory(it->poll))
 			return tk_inventory_apply(db, it->poll, tc);
@@ -478,8 +517,11 @@ apply_item(sqlite3 *db, struct rrd_writer *w, struct item *it, const struct tick
 	case ITEM_UPSERT:
 		return db_device_upsert(db, &it->devs[0], it->name);
 	case ITEM_REMOVE:
+		/* a device added again under this name starts with no metrics */
+		wmemo_clear(memo);
 		return db_device_remove(db, it->name);
 	case ITEM_SYNC:
+		wmemo_clear(memo);
 		for (size_t i = 0; i < it->n_devs; i++)
 			if (db_device_upsert(db, &it->devs[i], "config") < 0)
 				return -1;
@@ -571,6 +613,7 @@ store_main(void *arg)
 	char err[512];
 	sqlite3 *db = db_open_rw(st.state_dir, err, sizeof(err));
 	struct rrd_writer *w = rrd_writer_new(st.state_dir, st.rrdcached, st.step);
+	struct wmemo *memo = wmemo_new();	/* metric values the database holds */
 	time_t next_housekeep = time(NULL) + 5;
 	int cache = -1;
 
@@ -590,10 +633,17 @@ store_main(void *arg)
 		int full, ok = 1;
 
 		pthread_mutex_lock(&st.lock);
-		while (st.head == NULL && !st.stopping && time(NULL) < next_housekeep) {
-			struct timespec until = { .tv_sec = next_housekeep, .tv_nsec = 0 };
+		for (;;) {
+			/* wait on the monotonic clock (see store_start) */
+			int64_t wake = mono_ms() + (int64_t)(next_housekeep - time(NULL)) * 1000;
+			struct timespec until;
 
-			if (pthread_cond_timedwait(&st.cond, &st.lock, &until) == ETIMEDOUT)
+			if (queue_ready(&wake) || st.stopping || time(NULL) >= next_housekeep)
+				break;
+			until.tv_sec = (time_t)(wake / 1000);
+			until.tv_nsec = (long)(wake % 1000) * 1000000L;
+			if (pthread_cond_timedwait(&st.cond, &st.lock, &until) == ETIMEDOUT &&
+			    st.head == NULL)
 				break;
 		}
 		if (st.head == NULL && st.stopping) {
@@ -623,6 +673,8 @@ store_main(void *arg)
 			for (n = 1; ; n++) {
 				if (last->kind == ITEM_EVENTS)
 					ev += last->events.n;
+				if (last->kind != ITEM_POLL)
+					st.urgent--;
 				if (n >= BATCH_MAX || last->next == NULL || ev >= 20000)
 					break;
 				last = last->next;
@@ -633,6 +685,7 @@ store_main(void *arg)
 			if (st.head == NULL)
 				st.tail = NULL;
 			st.queued -= n;
+			st.lazy_since = mono_ms();
 		}
 		pthread_mutex_unlock(&st.lock);
 
@@ -642,8 +695,9 @@ store_main(void *arg)
 		if (db && db_begin(db) < 0)
 			st.stats.db_errors++;
 		for (struct item *it = batch; it; it = it->next) {
-			if (db == NULL || apply_item(db, w, it, &tc) < 0) {
+			if (db == NULL || apply_item(db, w, memo, it, &tc) < 0) {
 				it->failed = 1;
+				wmemo_clear(memo);
 				st.stats.db_errors++;
 				if (it->kind == ITEM_TICKETS)
 					log_warnx("store: ticket changes could not be written");
@@ -654,6 +708,7 @@ store_main(void *arg)
 		if (db && db_commit(db) < 0) {
 			st.stats.db_errors++;
 			db_rollback(db);
+			wmemo_clear(memo);
 			ok = 0;
 		}
 		flush_notices(ok && db != NULL);
@@ -674,6 +729,7 @@ store_main(void *arg)
 		}
 	}
 	rrd_writer_free(w);
+	wmemo_free(memo);
 	db_close(db);
 	return NULL;
 }
@@ -690,6 +746,16 @@ store_start(const struct nocd_conf *conf)
 	st.ev_max_rows = conf->events_max_rows;
 	st.stopping = 0;
 	st.running = 1;
+	{
+		/* the writer's waits are on the monotonic clock: mono_ms() */
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_destroy(&st.cond);
+		pthread_cond_init(&st.cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	if (pthread_create(&st.thread, NULL, store_main, NULL) != 0) {
 		st.running = 0;
 		log_warnx("store: cannot start the writer thread");

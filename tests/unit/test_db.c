@@ -20,6 +20,7 @@
 #include "log.h"
 #include "store.h"
 #include "util.h"
+#include "wmemo.h"
 
 #define COMMUNITY	"s3cretCommunityXQ"
 #define AUTH_KEY	"authKeyZZ9plural"
@@ -172,10 +173,12 @@ free_poll(struct poll_result *r)
 	free(r);
 }
 
+static struct wmemo *memo;	/* NULL: every value written */
+
 static void
 apply(sqlite3 *db, struct poll_result *r)
 {
-	assert_int_equal(db_apply_poll(db, r), 0);
+	assert_int_equal(db_apply_poll(db, r, memo), 0);
 	free_poll(r);
 }
 
@@ -388,6 +391,85 @@ test_metrics(void **state)
 	assert_null(db_query_device(db, "sw1", &found));
 	assert_int_equal(found, 0);
 	db_close(db);
+}
+
+static const char *
+updated_of(sqlite3 *db, const char *metric, const char *instance, char *buf, size_t len)
+{
+	int found = -1;
+	json_t *dev = db_query_device(db, "sw1", &found);
+	json_t *m;
+
+	assert_non_null(dev);
+	m = find_metric_json(dev, metric, instance);
+	assert_non_null(m);
+	nocd_strlcpy(buf, json_string_value(json_object_get(m, "updated")), len);
+	json_decref(dev);
+	return buf;
+}
+
+/* With the writer's memo, an unchanged value is written again only after DB_METRIC_REFRESH_S. */
+static void
+test_metrics_memo(void **state)
+{
+	struct device_conf d;
+	char buf[32];
+	sqlite3 *db;
+
+	(void)state;
+	db = open_rw();
+	memo = wmemo_new();
+	make_device(&d, "sw1", SNMP_V2C);
+	assert_int_equal(db_device_upsert(db, &d, "config"), 0);
+	poll_with_metrics(db, 1000, 100);
+	assert_int_equal(wmemo_count(memo), 5);
+	poll_with_metrics(db, 1060, 100);
+	/* nothing changed: nothing written */
+	assert_string_equal(updated_of(db, "interface.in_bits", "10", buf, sizeof(buf)),
+	    "1970-01-01T00:16:40Z");
+	poll_with_metrics(db, 1120, 250);
+	/* the changed value only */
+	assert_string_equal(updated_of(db, "interface.in_bits", "10", buf, sizeof(buf)),
+	    "1970-01-01T00:18:40Z");
+	assert_string_equal(updated_of(db, "cpu.load", "_", buf, sizeof(buf)),
+	    "1970-01-01T00:16:40Z");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE updated = 1120", NULL), 1);
+	/* unchanged, but its last write is DB_METRIC_REFRESH_S old */
+	poll_with_metrics(db, 1000 + DB_METRIC_REFRESH_S, 250);
+	assert_string_equal(updated_of(db, "cpu.load", "_", buf, sizeof(buf)),
+	    "1970-01-01T00:21:40Z");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE updated = 1300", NULL), 4);
+	/* a cleared memo (failed transaction, removed device) writes everything */
+	wmemo_clear(memo);
+	assert_int_equal(wmemo_count(memo), 0);
+	poll_with_metrics(db, 1310, 250);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE updated = 1310", NULL), 5);
+	wmemo_free(memo);
+	memo = NULL;
+	db_close(db);
+}
+
+/* The memo grows past its first size and still knows every key. */
+static void
+test_wmemo_grows(void **state)
+{
+	struct wmemo *m = wmemo_new();
+	char key[32];
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 5000; i++) {
+			snprintf(key, sizeof(key), "dev%d", i);
+			assert_int_equal(wmemo_skip(m, wmemo_hash_str(WMEMO_SEED, key), (uint32_t)i,
+			    100, 300), round);
+		}
+	}
+	assert_int_equal(wmemo_count(m), 5000);
+	/* another fingerprint is a change; so is age */
+	assert_int_equal(wmemo_skip(m, wmemo_hash_str(WMEMO_SEED, "dev7"), 8, 100, 300), 0);
+	assert_int_equal(wmemo_skip(m, wmemo_hash_str(WMEMO_SEED, "dev8"), 8, 400, 300), 0);
+	assert_int_equal(wmemo_skip(m, wmemo_hash_str(WMEMO_SEED, "dev8"), 8, 699, 300), 1);
+	wmemo_free(m);
 }
 
 static void
@@ -678,6 +760,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_upsert_updates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_memo, setup, teardown),
+		cmocka_unit_test(test_wmemo_grows),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_config, setup, teardown),

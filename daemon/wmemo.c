@@ -1,0 +1,121 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "wmemo.h"
+
+struct slot {
+	uint64_t key;		/* 0: empty */
+	uint32_t fp;
+	uint32_t when;		/* seconds, wrapping: only differences count */
+};
+
+struct wmemo {
+	struct slot *v;
+	size_t cap;		/* a power of two */
+	size_t n;
+};
+
+#define WMEMO_MIN 1024
+
+struct wmemo *
+wmemo_new(void)
+{
+	struct wmemo *m = xcalloc(1, sizeof(*m));
+
+	m->cap = WMEMO_MIN;
+	m->v = xcalloc(m->cap, sizeof(*m->v));
+	return m;
+}
+
+void
+wmemo_free(struct wmemo *m)
+{
+	if (m == NULL)
+		return;
+	free(m->v);
+	free(m);
+}
+
+void
+wmemo_clear(struct wmemo *m)
+{
+	if (m == NULL)
+		return;
+	memset(m->v, 0, m->cap * sizeof(*m->v));
+	m->n = 0;
+}
+
+size_t
+wmemo_count(const struct wmemo *m)
+{
+	return m ? m->n : 0;
+}
+
+uint64_t
+wmemo_hash(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+uint64_t
+wmemo_hash_str(uint64_t h, const char *s)
+{
+	return wmemo_hash(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+static struct slot *
+find(struct slot *v, size_t cap, uint64_t key)
+{
+	size_t i = (size_t)(key ^ (key >> 29)) & (cap - 1);
+
+	while (v[i].key != 0 && v[i].key != key)
+		i = (i + 1) & (cap - 1);
+	return &v[i];
+}
+
+static void
+grow(struct wmemo *m)
+{
+	size_t cap = m->cap * 2;
+	struct slot *v = xcalloc(cap, sizeof(*v));
+
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->v[i].key != 0)
+			*find(v, cap, m->v[i].key) = m->v[i];
+	free(m->v);
+	m->v = v;
+	m->cap = cap;
+}
+
+int
+wmemo_skip(struct wmemo *m, uint64_t key, uint32_t fp, int64_t now, unsigned max_age)
+{
+	struct slot *s;
+	uint32_t t = (uint32_t)now;
+
+	if (key == 0)
+		key = 1;
+	s = find(m->v, m->cap, key);
+	if (s->key == key && s->fp == fp && (uint32_t)(t - s->when) < max_age)
+		return 1;
+	if (s->key == 0) {
+		if ((m->n + 1) * 2 > m->cap) {
+			grow(m);
+			s = find(m->v, m->cap, key);
+		}
+		m->n++;
+	}
+	s->key = key;
+	s->fp = fp;
+	s->when = t;
+	return 0;
+}

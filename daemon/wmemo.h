@@ -1,0 +1,39 @@
+/*
+ * What the database already holds of each metric value, so that the writer
+ * skips a value that has not changed since it was last written (a poll
+ * rewrites most values unchanged: error counters at zero, idle ports, status
+ * and speed). A value is still written at least every max_age seconds, so its
+ * `updated` time stays recent while the device answers.
+ *
+ * 16 bytes per metric: a 64-bit hash of device, group, instance and metric
+ * name, a 32-bit fingerprint of what was written, and when. A hash collision
+ * delays a write by at most max_age. The writer clears the memo whenever
+ * the database may no longer hold what it says (a failed transaction, a
+ * device removed).
+ */
+#ifndef NOCD_WMEMO_H
+#define NOCD_WMEMO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct wmemo;
+
+struct wmemo *wmemo_new(void);
+void wmemo_free(struct wmemo *m);
+void wmemo_clear(struct wmemo *m);
+size_t wmemo_count(const struct wmemo *m);
+
+/* FNV-1a, streaming: start with WMEMO_SEED and feed the parts. */
+#define WMEMO_SEED 14695981039346656037ULL
+uint64_t wmemo_hash(uint64_t h, const void *p, size_t n);
+uint64_t wmemo_hash_str(uint64_t h, const char *s);	/* with its NUL */
+
+/*
+ * 1 when the value with this key and fingerprint was written less than
+ * max_age seconds before now: skip it. Otherwise records it as written now
+ * and returns 0.
+ */
+int wmemo_skip(struct wmemo *m, uint64_t key, uint32_t fp, int64_t now, unsigned max_age);
+
+#endif
