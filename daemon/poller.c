@@ -30,7 +30,13 @@
  * device costs the others nothing but a socket.
  */
 
-#define TICK_MS 20		/* how often retransmissions and timeouts are checked */
+/*
+ * Polls start on a grid of POLL_GRID_MS: devices due within the same slot
+ * start in one turn of the loop and their answers come back together, so
+ * the loop wakes once for many of them rather than once for each. Nobody
+ * misses 100 ms on a poll interval of a minute.
+ */
+#define POLL_GRID_MS 100
 #define MAX_VARBINDS_PER_PDU 256
 #define REDISCOVER_MS (3600 * 1000)	/* probes that found nothing are retried hourly */
 #define FIRST_POLL_SPREAD_MS 15000
@@ -86,7 +92,16 @@ struct device {
 	enum dev_step step;
 	int busy;		/* a poll is running */
 	int reqid;		/* the request a response must answer */
-	int64_t deadline;	/* when to let Net-SNMP check for a timeout */
+	struct ev_timer *retry;	/* when to let Net-SNMP retransmit or give up */
+	int resent;		/* Net-SNMP retransmitted during that check */
+	/*
+	 * The system group (sysUpTime for rates, the rest for the device's
+	 * identity) rides in front of the poll's first request, as GETBULK
+	 * non-repeaters or extra GET varbinds: one round trip less per poll.
+	 */
+	int sys_pending;	/* not read yet this poll */
+	int sys_inflight;	/* the request in flight carries it */
+	int sys_alone;		/* the agent balked at that: ask for it on its own */
 	struct ev_timer *timer;
 	int64_t next_poll;
 	/* the running poll */
@@ -96,7 +111,7 @@ struct device {
 	size_t probe_idx;
 	int tried_fallback;
 	struct walk_col *walk;	/* PROBE_MAX_COLUMNS + 1 while a poll runs, else NULL */
-	int walk_ncols;
+	int walk_ncols, walk_cap;
 	struct hashmap *rows;	/* index -> struct row */
 	char **row_order;	/* indexes in the order first seen */
 	size_t n_order, cap_order;
@@ -130,10 +145,8 @@ struct poller {
 	const struct probe_set *probes;
 	const struct vendor_catalog *vendors;
 	struct hashmap *devices;	/* name -> struct device */
-	struct device **busy;		/* devices with a request in flight */
-	size_t n_busy, cap_busy;
+	size_t n_busy;			/* devices with a poll running */
 	netsnmp_large_fd_set fdset;
-	struct ev_timer *tick;
 	struct poller_stats stats;
 	struct log_ratelimit rl;
 	struct rule_engine *rules;
@@ -141,52 +154,70 @@ struct poller {
 };
 
 static void device_step(struct device *d);
+static void poll_begin(struct device *d);
 static void poll_finish(struct device *d, const char *status, const char *reason);
+static netsnmp_variable_list *system_apply(struct device *d, netsnmp_variable_list *v, int next);
 static int response_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, void *magic);
 
-/* --- the busy list: devices whose request Net-SNMP may need to retransmit --- */
+/* --- retransmissions: one timer per request in flight, never a periodic scan --- */
+
+static void retry_due(void *arg);
+
+static void
+retry_arm(struct device *d, int64_t at)
+{
+	if (d->retry)
+		evloop_timer_cancel(d->p->loop, d->retry);
+	d->retry = evloop_timer_at(d->p->loop, at, retry_due, d);
+}
+
+static void
+retry_cancel(struct device *d)
+{
+	evloop_timer_cancel(d->p->loop, d->retry);
+	d->retry = NULL;
+}
+
+static void
+retry_due(void *arg)
+{
+	struct device *d = arg;
+
+	d->retry = NULL;
+	d->resent = 0;
+	/* may resend (OP_RESEND), or give up (OP_TIMED_OUT, which ends the poll) */
+	snmp_sess_timeout(d->sess);
+	/*
+	 * Still waiting on the same request: after a resend, one more timeout;
+	 * without one the library's clock was a hair behind ours, look again
+	 * shortly.
+	 */
+	if (d->busy && d->step != STEP_IDLE && d->retry == NULL)
+		retry_arm(d, mono_ms() + (d->resent ? d->timeout_ms + 1 : 5));
+}
 
 static void
 busy_add(struct poller *p, struct device *d)
 {
-	if (p->n_busy == p->cap_busy) {
-		p->cap_busy = p->cap_busy ? p->cap_busy * 2 : 64;
-		p->busy = xreallocarray(p->busy, p->cap_busy, sizeof(*p->busy));
-	}
-	p->busy[p->n_busy++] = d;
+	d->busy = 1;
+	p->n_busy++;
 }
 
 static void
 busy_remove(struct poller *p, struct device *d)
 {
-	for (size_t i = 0; i < p->n_busy; i++) {
-		if (p->busy[i] == d) {
-			p->busy[i] = p->busy[--p->n_busy];
-			return;
-		}
-	}
+	if (!d->busy)
+		return;
+	d->busy = 0;
+	p->n_busy--;
+	retry_cancel(d);
 }
 
-static void
-poll_tick(void *arg)
+/* The first poll slot at or after t. */
+static int64_t
+poll_grid(int64_t t)
 {
-	struct poller *p = arg;
-	int64_t now = mono_ms();
-
-	/* snmp_sess_timeout may finish a device's poll and change the list:
-	 * walk a snapshot of the count, from the end. */
-	for (size_t i = p->n_busy; i-- > 0;) {
-		struct device *d;
-
-		if (i >= p->n_busy)
-			continue;
-		d = p->busy[i];
-		if (d->deadline <= now) {
-			d->deadline = now + d->timeout_ms;
-			snmp_sess_timeout(d->sess);
-		}
-	}
-	p->tick = evloop_timer_at(p->loop, mono_ms() + TICK_MS, poll_tick, p);
+	return (t + POLL_GRID_MS - 1) / POLL_GRID_MS * POLL_GRID_MS;
 }
 
 static void
@@ -227,7 +258,8 @@ send_pdu(struct device *d, netsnmp_pdu *pdu)
 	}
 	p->stats.pdus_sent++;
 	d->reqid = id;
-	d->deadline = mono_ms() + d->timeout_ms;
+	/* after the library's own expiry for it, which it took before we read the clock */
+	retry_arm(d, mono_ms() + d->timeout_ms + 1);
 	return 0;
 }
 
@@ -239,8 +271,26 @@ send_system(struct device *d)
 	for (size_t i = 0; i < F_COUNT; i++)
 		snmp_add_null_var(pdu, sys_oids[i], OID_LENGTH(sys_oids[i]));
 	d->step = STEP_SYSTEM;
+	d->sys_pending = 0;	/* asked for now, whatever the answer */
+	d->sys_inflight = 0;
 	if (send_pdu(d, pdu) < 0)
 		poll_finish(d, "down", "cannot send request");
+}
+
+/*
+ * Puts the system group in front of a request, if it is still to be read:
+ * the exact objects for a GET, their parents for GETBULK non-repeaters
+ * (GETNEXT semantics: system_apply() checks what came back).
+ */
+static int
+add_system(struct device *d, netsnmp_pdu *pdu, int as_next)
+{
+	d->sys_inflight = d->sys_pending && !d->sys_alone && d->conf.version != SNMP_V1;
+	if (!d->sys_inflight)
+		return 0;
+	for (size_t i = 0; i < F_COUNT; i++)
+		snmp_add_null_var(pdu, sys_oids[i], OID_LENGTH(sys_oids[i]) - (as_next ? 1 : 0));
+	return F_COUNT;
 }
 
 /* --- collecting rows --- */
@@ -404,18 +454,24 @@ walk_start(struct device *d)
 {
 	const struct probe *pr = current_probe(d);
 
-	/* the walk state is big (a full OID per column): only polls in flight hold one */
-	if (d->walk == NULL)
-		d->walk = xcalloc(PROBE_MAX_COLUMNS + 1, sizeof(*d->walk));
+	/*
+	 * The walk state is big (a full OID per column): only polls in flight
+	 * hold one, and only for the columns of the widest probe so far. The
+	 * OIDs are written before they are read, so nothing is cleared.
+	 */
+	if (d->walk == NULL || d->walk_cap < pr->n_cols + 1) {
+		free(d->walk);
+		d->walk_cap = pr->n_cols + 1;
+		d->walk = xreallocarray(NULL, (size_t)d->walk_cap, sizeof(*d->walk));
+	}
 	d->walk_ncols = pr->n_cols + 1;
 	for (int c = 0; c < d->walk_ncols; c++) {
 		struct walk_col *w = &d->walk[c];
 
-		memset(w, 0, sizeof(*w));
-		if (!column_polled(pr, c)) {
-			w->done = 1;
+		w->rows = 0;
+		w->done = !column_polled(pr, c);
+		if (w->done)
 			continue;
-		}
 		w->base = *column_oid(d, c);
 		for (size_t i = 0; i < w->base.len; i++)
 			w->cur[i] = w->base.sub[i];
@@ -428,7 +484,7 @@ send_walk(struct device *d)
 {
 	int v1 = d->conf.version == SNMP_V1;
 	netsnmp_pdu *pdu = snmp_pdu_create(v1 ? SNMP_MSG_GETNEXT : SNMP_MSG_GETBULK);
-	int active = 0;
+	int active = 0, sys = add_system(d, pdu, 1);
 
 	for (int c = 0; c < d->walk_ncols; c++) {
 		if (d->walk[c].done)
@@ -437,7 +493,7 @@ send_walk(struct device *d)
 		active++;
 	}
 	if (!v1) {
-		int reps = MAX_VARBINDS_PER_PDU / active;
+		int reps = (MAX_VARBINDS_PER_PDU - sys) / active;
 		int known = d->probe_idx < 64 ? d->table_rows[d->probe_idx] : 0;
 		int first = 1;
 
@@ -453,7 +509,7 @@ send_walk(struct device *d)
 			reps = known + 1;
 		if (reps > d->reps)
 			reps = d->reps;
-		pdu->non_repeaters = 0;
+		pdu->non_repeaters = sys;
 		pdu->max_repetitions = reps < 1 ? 1 : reps;
 	}
 	if (send_pdu(d, pdu) < 0)
@@ -467,6 +523,7 @@ send_scalars(struct device *d)
 	netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GET);
 	int n = 0;
 
+	add_system(d, pdu, 0);
 	for (int c = 0; c < pr->n_cols; c++) {
 		const struct probe_oid *o;
 		oid name[MAX_OID_LEN];
@@ -481,6 +538,7 @@ send_scalars(struct device *d)
 	}
 	if (n == 0) {
 		snmp_free_pdu(pdu);
+		d->sys_inflight = 0;
 		device_step(d);
 		return;
 	}
@@ -830,14 +888,17 @@ walk_response(struct device *d, netsnmp_pdu *pdu)
 {
 	const struct probe *pr = current_probe(d);
 	int active[PROBE_MAX_COLUMNS + 1], na = 0, i = 0;
+	netsnmp_variable_list *vars = pdu->variables;
 	char index[64];
 
+	if (d->sys_inflight)
+		vars = system_apply(d, vars, 1);
 	for (int c = 0; c < d->walk_ncols; c++)
 		if (!d->walk[c].done)
 			active[na++] = c;
 	if (na == 0)
 		return 0;
-	for (netsnmp_variable_list *v = pdu->variables; v; v = v->next_variable, i++) {
+	for (netsnmp_variable_list *v = vars; v; v = v->next_variable, i++) {
 		int c = active[i % na];
 		struct walk_col *w = &d->walk[c];
 		struct row *row;
@@ -884,6 +945,8 @@ scalar_response(struct device *d, netsnmp_pdu *pdu)
 	struct row *row = row_get(d, "_");
 	netsnmp_variable_list *v = pdu->variables;
 
+	if (d->sys_inflight)
+		v = system_apply(d, v, 0);
 	for (int c = 0; c < pr->n_cols && v; c++) {
 		if (!column_polled(pr, c))
 			continue;
@@ -909,16 +972,26 @@ var_text(const netsnmp_variable_list *v)
 	return c.text;
 }
 
-static void
-system_response(struct device *d, netsnmp_pdu *pdu)
+/*
+ * Takes the system group from the first F_COUNT varbinds and returns what
+ * follows them. As GETNEXT answers (next), a varbind counts only when it
+ * is the object asked for: an agent without sysContact answers with the
+ * object after it.
+ */
+static netsnmp_variable_list *
+system_apply(struct device *d, netsnmp_variable_list *v, int next)
 {
 	struct poll_result *r = d->res;
 	int i = 0;
 
-	for (netsnmp_variable_list *v = pdu->variables; v && i < F_COUNT; v = v->next_variable, i++) {
+	d->sys_pending = d->sys_inflight = 0;
+	for (; v && i < F_COUNT; v = v->next_variable, i++) {
 		r->varbinds++;
 		if (v->type == SNMP_NOSUCHOBJECT || v->type == SNMP_NOSUCHINSTANCE ||
 		    v->type == SNMP_ENDOFMIBVIEW)
+			continue;
+		if (next && snmp_oid_compare(v->name, v->name_length, sys_oids[i],
+		    OID_LENGTH(sys_oids[i])) != 0)
 			continue;
 		switch (i) {
 		case F_UPTIME:
@@ -966,7 +1039,14 @@ system_response(struct device *d, netsnmp_pdu *pdu)
 		if (vendor)
 			r->vendor = xstrdup(vendor);
 	}
-	d->probe_idx = 0;
+	return v;
+}
+
+/* The system group asked for on its own: at the start (v1), or at the end. */
+static void
+system_response(struct device *d, netsnmp_pdu *pdu)
+{
+	system_apply(d, pdu->variables, 0);
 	device_step(d);
 }
 
@@ -1021,6 +1101,18 @@ error_reason(struct device *d, int op, netsnmp_pdu *pdu, char *buf, size_t len)
 static void
 handle_error_status(struct device *d, netsnmp_pdu *pdu)
 {
+	/*
+	 * Whatever an agent objects to in a request that carries the system
+	 * group, ask again without it; from now on it gets it on its own.
+	 */
+	if (d->sys_inflight && d->step == STEP_PROBE) {
+		log_debug("%s: agent error %ld with the system group in front: asking for it alone",
+		    d->conf.name, pdu->errstat);
+		d->sys_alone = 1;
+		d->sys_inflight = 0;
+		start_probe(d);
+		return;
+	}
 	/* A v1 agent refuses a whole GET for one missing OID: drop it, ask again. */
 	if (pdu->errstat == SNMP_ERR_NOSUCHNAME && d->step == STEP_PROBE) {
 		if (current_probe(d)->kind == PROBE_TABLE) {
@@ -1039,14 +1131,14 @@ handle_error_status(struct device *d, netsnmp_pdu *pdu)
 		return;
 	}
 	if (d->step == STEP_SYSTEM && pdu->errstat == SNMP_ERR_NOSUCHNAME) {
-		d->probe_idx = 0;
 		device_step(d);
 		return;
 	}
 	d->bad_responses++;
 	snprintf(d->probe_error, sizeof(d->probe_error), "agent error: %s",
 	    snmp_errstring(pdu->errstat));
-	d->probe_idx++;
+	if (d->step != STEP_SYSTEM)
+		d->probe_idx++;
 	device_step(d);
 }
 
@@ -1059,8 +1151,11 @@ response_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, void *magi
 	if (d->step == STEP_IDLE)	/* late answer to a poll already given up */
 		return 1;
 	/* the library tells that it retries a request, or that a stream connected */
-	if (op == NETSNMP_CALLBACK_OP_RESEND || op == NETSNMP_CALLBACK_OP_CONNECT)
+	if (op == NETSNMP_CALLBACK_OP_RESEND || op == NETSNMP_CALLBACK_OP_CONNECT) {
+		if (op == NETSNMP_CALLBACK_OP_RESEND)
+			d->resent = 1;
 		return 1;
+	}
 	/*
 	 * An answer to an earlier request. The library resends the discovery
 	 * probe by itself once it has learnt the engine ID, and the agent's
@@ -1092,7 +1187,7 @@ response_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, void *magi
 		if ((report != NULL || (op != NETSNMP_CALLBACK_OP_TIMED_OUT &&
 		    !snmpsess_needs_discovery(d->sess))) &&
 		    snmpsess_discovery_done(d->sess, report, err, sizeof(err)) == 0) {
-			send_system(d);
+			poll_begin(d);
 		} else {
 			poll_finish(d, "down", op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE ?
 			    "unknown engine ID (discovery failed)" :
@@ -1148,6 +1243,16 @@ probe_applies(const struct device *d, size_t idx, int64_t now)
 	return 1;
 }
 
+/* After discovery: v1 and agents that want it so read the system group first. */
+static void
+poll_begin(struct device *d)
+{
+	if (d->conf.version == SNMP_V1 || d->sys_alone)
+		send_system(d);
+	else
+		device_step(d);
+}
+
 static void
 device_step(struct device *d)
 {
@@ -1157,6 +1262,11 @@ device_step(struct device *d)
 	while (d->probe_idx < ps->n && d->probe_idx < 64 && !probe_applies(d, d->probe_idx, now))
 		d->probe_idx++;
 	if (d->probe_idx >= ps->n || d->probe_idx >= 64) {
+		/* no request carried the system group (no probe applied, or all failed) */
+		if (d->sys_pending) {
+			send_system(d);
+			return;
+		}
 		if (d->probe_error[0])
 			poll_finish(d, "up", d->probe_error);
 		else if (d->bad_values)
@@ -1237,7 +1347,6 @@ poll_finish(struct device *d, const char *status, const char *reason)
 	if (d->step == STEP_IDLE)
 		return;
 	d->step = STEP_IDLE;
-	d->busy = 0;
 	busy_remove(p, d);
 	rows_reset(d);
 	free(d->walk);
@@ -1286,14 +1395,13 @@ poll_start(void *arg)
 	/* fixed cadence: the next poll is due one interval after this one was */
 	d->next_poll += d->interval_ms;
 	if (d->next_poll <= now)
-		d->next_poll = now + d->interval_ms;
+		d->next_poll = poll_grid(now + d->interval_ms);
 	schedule(d, d->next_poll);
 	if (d->busy) {
 		log_limited(&p->rl, LOG_LVL_WARN, "%s: previous poll still running, skipped",
 		    d->conf.name);
 		return;
 	}
-	d->busy = 1;
 	d->started = now;
 	d->cycle_time = wall_time();
 	d->cycle++;
@@ -1302,6 +1410,7 @@ poll_start(void *arg)
 	d->bad_note[0] = '\0';
 	d->probe_error[0] = '\0';
 	d->reps = p->conf->poll_max_repetitions;
+	d->sys_pending = 1;
 	d->res = poll_result_new(d->conf.name);
 	d->res->when = (time_t)d->cycle_time;
 	p->stats.polls_started++;
@@ -1312,7 +1421,7 @@ poll_start(void *arg)
 			poll_finish(d, "down", "cannot send engine discovery");
 		return;
 	}
-	send_system(d);
+	poll_begin(d);
 }
 
 static void
@@ -1343,8 +1452,7 @@ device_close(struct device *d)
 	if (d->timer)
 		evloop_timer_cancel(p->loop, d->timer);
 	d->timer = NULL;
-	if (d->busy)
-		busy_remove(p, d);
+	busy_remove(p, d);
 	d->step = STEP_IDLE;
 	if (d->fd >= 0)
 		evloop_del_fd(p->loop, d->fd);
@@ -1426,7 +1534,7 @@ poller_add_device(struct poller *p, const struct device_conf *conf)
 	}
 	/* spread the first polls so that a thousand devices do not start at once */
 	spread = d->interval_ms < FIRST_POLL_SPREAD_MS ? d->interval_ms : FIRST_POLL_SPREAD_MS;
-	d->next_poll = mono_ms() + (spread > 0 ? name_hash(conf->name) % (uint32_t)spread : 0);
+	d->next_poll = poll_grid(mono_ms() + (spread > 0 ? name_hash(conf->name) % (uint32_t)spread : 0));
 	schedule(d, d->next_poll);
 	return 0;
 }
@@ -1547,7 +1655,6 @@ reset_probe_state(const char *key, void *value, void *arg)
 
 	if (d->busy) {
 		busy_remove(d->p, d);
-		d->busy = 0;
 		d->step = STEP_IDLE;
 		poll_result_free(d->res);
 		d->res = NULL;
@@ -1608,7 +1715,6 @@ poller_new(struct evloop *loop, const struct nocd_conf *conf, const struct probe
 	p->by_addr = hashmap_new(256);
 	p->rules = rules_engine_new(probes, conf);
 	netsnmp_large_fd_set_init(&p->fdset, 4096);
-	p->tick = evloop_timer_at(loop, mono_ms() + TICK_MS, poll_tick, p);
 	return p;
 }
 
@@ -1619,9 +1725,7 @@ poller_free(struct poller *p)
 		return;
 	hashmap_free(p->devices, device_free);
 	hashmap_free(p->by_addr, free);
-	evloop_timer_cancel(p->loop, p->tick);
 	netsnmp_large_fd_set_cleanup(&p->fdset);
-	free(p->busy);
 	rules_engine_free(p->rules);
 	free(p);
 }

@@ -155,12 +155,12 @@ write_conf() {
 state_dir = "$T_DIR/state";
 user = "$T_USER";
 poll = { interval = ${POLL_INTERVAL:-5}; timeout_ms = ${POLL_TIMEOUT_MS:-500}; retries = ${POLL_RETRIES:-0}; };
-rrd = { rrdcached = "${RRDCACHED:-}"; };
+rrd = { rrdcached = "${RRDCACHED:-}"; ${RRD_WRITE_CACHE:+write_cache = $RRD_WRITE_CACHE;} };
 listen = { trap = [ ${TRAP_LISTEN:-} ]; syslog = [ ${SYSLOG_LISTEN:-} ]; relp = [ ]; http = [ ]; };
 trap = { catalog = "$top_srcdir/mibs/traps.conf"; ${TRAP_EXTRA:-} };
 syslog = { rules = "$top_srcdir/mibs/syslog-rules.conf"; ${SYSLOG_EXTRA:-} };
 mibdirs = [ "$T_DIR/nomibs" ];
-probedirs = [ "$top_srcdir/probes" ];
+probedirs = [ "${PROBEDIR:-$top_srcdir/probes}" ];
 vendor_catalog = "$top_srcdir/mibs/enterprises.txt";
 devices = (
 EOF
