@@ -692,6 +692,7 @@ conf_defaults(struct nocd_conf *conf)
 	conf->poll_retries = 1;
 	conf->poll_max_repetitions = 20;
 	conf->poll_max_rows = 10000;
+	conf->rrd_write_cache = 300;	/* as rrdcached's -w */
 	conf->tickets.sla_s[SEV_CRITICAL] = 3600;
 	conf->tickets.sla_s[SEV_MAJOR] = 3600;
 	conf->tickets.sla_s[SEV_MINOR] = 4 * 3600;

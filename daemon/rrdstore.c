@@ -37,16 +37,22 @@
 #define RETRY_MIN_MS		1000
 #define RETRY_MAX_MS		60000
 
-/* What we know about one archive file, learned once and kept up to date. */
+/*
+ * What we know about one archive file, learned once and kept up to date.
+ * Thousands of them live in memory: sized to their data sources, and held
+ * samples are kept as numbers (1 + n_ds doubles each, the time first), not
+ * as the text rrd_update_r() takes, which is made only when they are written.
+ */
 struct rrd_file {
-	size_t n_ds;
-	char ds[RRD_MAX_DS][DS_NAME_MAX];	/* in the file's order */
 	time_t last;				/* last update written (or queued) */
-	/* write-back: updates held for one rrd_update_r() call */
-	char **pend;
+	double *pend;				/* write-back: samples held */
 	int n_pend, cap_pend;
 	time_t flush_at;
+	size_t n_ds;
+	char ds[][DS_NAME_MAX];			/* in the file's order */
 };
+
+#define FILE_SIZE(n)	(sizeof(struct rrd_file) + (n) * sizeof(((struct rrd_file *)0)->ds[0]))
 
 struct rrd_writer {
 	char state_dir[PATH_MAX];
@@ -308,13 +314,33 @@ file_free(void *v)
 
 	if (f == NULL)
 		return;
-	for (int i = 0; i < f->n_pend; i++)
-		free(f->pend[i]);
 	free(f->pend);
 	free(f);
 }
 
 static int is_stale_update_error(const char *e);
+
+/* "time:v1:v2..." as rrd_update_r() and rrdcached take it; U for unknown. */
+#define SAMPLE_TEXT_MAX(n)	(24 + (n) * 26)
+
+static size_t
+sample_text_max(size_t n_ds)
+{
+	return SAMPLE_TEXT_MAX(n_ds);
+}
+
+static void
+sample_text(char *buf, size_t len, time_t when, const double *v, size_t n)
+{
+	size_t l = (size_t)snprintf(buf, len, "%lld", (long long)when);
+
+	for (size_t i = 0; i < n && l < len; i++) {
+		if (isfinite(v[i]))
+			l += (size_t)snprintf(buf + l, len - l, ":%.17g", v[i]);
+		else
+			l += (size_t)snprintf(buf + l, len - l, ":U");
+	}
+}
 
 /*
  * Write a file's held updates in one rrd_update_r() call: one open, one
@@ -324,7 +350,8 @@ static int
 flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
 {
 	char tmpl[RRD_MAX_DS * DS_NAME_MAX];
-	size_t tl = 0;
+	size_t tl = 0, one = sample_text_max(f->n_ds);
+	char *text, **argv;
 	int rc;
 
 	if (f->n_pend == 0)
@@ -332,17 +359,25 @@ flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
 	for (size_t i = 0; i < f->n_ds; i++)
 		tl += (size_t)snprintf(tmpl + tl, sizeof(tmpl) - tl, "%s%s", i ? ":" : "",
 		    f->ds[i]);
+	text = xreallocarray(NULL, (size_t)f->n_pend, one);
+	argv = xreallocarray(NULL, (size_t)f->n_pend, sizeof(*argv));
+	for (int i = 0; i < f->n_pend; i++) {
+		const double *x = f->pend + (size_t)i * (f->n_ds + 1);
+
+		argv[i] = text + (size_t)i * one;
+		sample_text(argv[i], one, (time_t)x[0], x + 1, f->n_ds);
+	}
 	rrd_clear_error();
-	rc = rrd_update_r(path, tmpl, f->n_pend, (const char **)f->pend);
+	rc = rrd_update_r(path, tmpl, f->n_pend, (const char **)argv);
 	w->flushes++;
 	if (rc != 0 && is_stale_update_error(rrd_get_error())) {
 		/* some were not newer than the file: write the rest one by one */
 		rrd_clear_error();
 		rc = 0;
 		for (int i = 0; i < f->n_pend; i++) {
-			const char *one[1] = { f->pend[i] };
+			const char *each[1] = { argv[i] };
 
-			if (rrd_update_r(path, tmpl, 1, one) != 0) {
+			if (rrd_update_r(path, tmpl, 1, each) != 0) {
 				if (!is_stale_update_error(rrd_get_error()))
 					rc = -1;
 				else
@@ -357,8 +392,8 @@ flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
 		    path, f->n_pend, rrd_test_error() ? rrd_errmsg() : "error");
 		rrd_clear_error();
 	}
-	for (int i = 0; i < f->n_pend; i++)
-		free(f->pend[i]);
+	free(argv);
+	free(text);
 	f->n_pend = 0;
 	return rc ? -1 : 0;
 }
@@ -505,22 +540,23 @@ create_file(struct rrd_writer *w, const char *path, const char *const *ds, size_
 	return 0;
 }
 
-/* Read the data sources and last update of an existing file; -1 if unreadable. */
-static int
-read_file(const char *path, struct rrd_file *f)
+/* The data sources and last update of an existing file; NULL if unreadable. */
+static struct rrd_file *
+read_file(const char *path)
 {
 	unsigned long n_ds = 0;
 	char **names = NULL, **last_ds = NULL;
+	struct rrd_file *f = NULL;
 	time_t last = 0;
 	int rc = 0;
 
-	memset(f, 0, sizeof(*f));
 	rrd_clear_error();
 	if (rrd_lastupdate_r(path, &last, &n_ds, &names, &last_ds) != 0)
-		return -1;
+		return NULL;
 	if (n_ds > RRD_MAX_DS)
 		rc = -1;
-	f->n_ds = 0;
+	else
+		f = xcalloc(1, FILE_SIZE(n_ds));
 	for (unsigned long i = 0; i < n_ds; i++) {
 		if (rc == 0 && copy_string(f->ds[i], sizeof(f->ds[i]), names[i]) < 0)
 			rc = -1;
@@ -529,11 +565,13 @@ read_file(const char *path, struct rrd_file *f)
 	}
 	free(names);
 	free(last_ds);
-	if (rc == 0) {
-		f->n_ds = n_ds;
-		f->last = last;
+	if (rc < 0) {
+		free(f);
+		return NULL;
 	}
-	return rc;
+	f->n_ds = n_ds;
+	f->last = last;
+	return f;
 }
 
 /* Same data sources, in any order? */
@@ -589,7 +627,7 @@ static struct rrd_file *
 file_for(struct rrd_writer *w, const char *path, const char *const *ds, size_t n,
 	time_t when)
 {
-	struct rrd_file *f = hashmap_get(w->files, path), probe;
+	struct rrd_file *f = hashmap_get(w->files, path), *probe;
 	struct stat sb;
 	int exists;
 
@@ -604,13 +642,12 @@ file_for(struct rrd_writer *w, const char *path, const char *const *ds, size_t n
 		}
 		if (exists) {
 			daemon_flush(w, path);
-			if (read_file(path, &probe) == 0) {
-				if (same_ds(&probe, ds, n)) {
-					f = xcalloc(1, sizeof(*f));
-					*f = probe;
-					hashmap_put(w->files, path, f);
-					return f;
+			if ((probe = read_file(path)) != NULL) {
+				if (same_ds(probe, ds, n)) {
+					hashmap_put(w->files, path, probe);
+					return probe;
 				}
+				file_free(probe);
 				if (rename_aside(w, path, "has other data sources") < 0)
 					return NULL;
 			} else {
@@ -638,16 +675,15 @@ file_for(struct rrd_writer *w, const char *path, const char *const *ds, size_t n
 	}
 	if (create_file(w, path, ds, n, when) < 0)
 		return NULL;
-	if (read_file(path, &probe) < 0 || !same_ds(&probe, ds, n)) {
+	if ((probe = read_file(path)) == NULL || !same_ds(probe, ds, n)) {
 		/* somebody else created it meanwhile, differently: next time */
+		file_free(probe);
 		fail(w, path, "cannot check new", rrd_test_error() ? rrd_errmsg() :
 		    "other data sources");
 		return NULL;
 	}
-	f = xcalloc(1, sizeof(*f));
-	*f = probe;
-	hashmap_put(w->files, path, f);
-	return f;
+	hashmap_put(w->files, path, probe);
+	return probe;
 }
 
 static int
@@ -662,10 +698,11 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 	const char *instance, time_t when, const char *const *ds, const double *values,
 	size_t n)
 {
-	char path[PATH_MAX], tmpl[RRD_MAX_DS * DS_NAME_MAX], val[RRD_MAX_DS * 32];
+	char path[PATH_MAX], tmpl[RRD_MAX_DS * DS_NAME_MAX], val[SAMPLE_TEXT_MAX(RRD_MAX_DS)];
+	double ordered[RRD_MAX_DS];
 	const char *argv[1];
 	struct rrd_file *f;
-	size_t tl = 0, vl;
+	size_t tl = 0;
 	int rc;
 
 	if (w == NULL)
@@ -693,37 +730,39 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 	}
 
 	/* values in the file's order: rrdcached takes no template */
-	vl = (size_t)snprintf(val, sizeof(val), "%lld", (long long)when);
 	for (size_t i = 0; i < f->n_ds; i++) {
 		size_t k;
 
 		for (k = 0; k < n && strcmp(f->ds[i], ds[k]) != 0; k++)
 			;
-		if (isfinite(values[k]))
-			vl += (size_t)snprintf(val + vl, sizeof(val) - vl, ":%.17g", values[k]);
-		else
-			vl += (size_t)snprintf(val + vl, sizeof(val) - vl, ":U");
+		ordered[i] = values[k];
 		tl += (size_t)snprintf(tmpl + tl, sizeof(tmpl) - tl, "%s%s", i ? ":" : "",
 		    f->ds[i]);
 	}
-	argv[0] = val;
 	if (!w->daemon[0] && w->cache_s > 0) {
 		time_t now = time(NULL);
+		double *x;
 
 		/* held: flushed with the file's next ones (spread over the cache time) */
 		if (f->n_pend == 0)
 			f->flush_at = now + w->cache_s / 2 +
 			    (time_t)(name_hash(path) % (uint32_t)(w->cache_s / 2 + 1));
 		if (f->n_pend == f->cap_pend) {
-			f->cap_pend = f->cap_pend ? f->cap_pend * 2 : 8;
-			f->pend = xreallocarray(f->pend, (size_t)f->cap_pend, sizeof(*f->pend));
+			/* most files hold a few samples; grow by halves, not doubling */
+			f->cap_pend = f->cap_pend ? f->cap_pend + (f->cap_pend + 1) / 2 : 4;
+			f->pend = xreallocarray(f->pend, (size_t)f->cap_pend * (f->n_ds + 1),
+			    sizeof(*f->pend));
 		}
-		f->pend[f->n_pend++] = xstrdup(val);
+		x = f->pend + (size_t)f->n_pend++ * (f->n_ds + 1);
+		x[0] = (double)when;
+		memcpy(x + 1, ordered, f->n_ds * sizeof(*x));
 		f->last = when;
 		if (now >= f->flush_at || f->n_pend >= 256)
 			return flush_file(w, path, f);
 		return 0;
 	}
+	sample_text(val, sizeof(val), when, ordered, f->n_ds);
+	argv[0] = val;
 	rrd_clear_error();
 	if (w->daemon[0]) {
 		const char *name = daemon_name(w->daemon, path);

@@ -51,7 +51,7 @@ old32 >"$T_DIR/after/old32.snmprec"
 
 start_snmpsim "$T_DIR/before" "$P"
 conf="$T_DIR/nocd.conf"
-POLL_INTERVAL=5 POLL_TIMEOUT_MS=1000 POLL_RETRIES=1 write_conf "$conf" <<EOF
+RRD_WRITE_CACHE=0 POLL_INTERVAL=5 POLL_TIMEOUT_MS=1000 POLL_RETRIES=1 write_conf "$conf" <<EOF
   { name = "flappy"; address = "127.0.0.1"; port = $P; community = "flappy"; },
   { name = "old32"; address = "127.0.0.1"; port = $P; community = "old32"; }
 EOF

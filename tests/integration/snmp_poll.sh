@@ -15,7 +15,7 @@ start_snmpd "$P"
 start_snmpd "$Q" "exactEngineID 0x80001f88040a0b0c0d0e0f"
 
 conf="$T_DIR/nocd.conf"
-POLL_INTERVAL=5 POLL_TIMEOUT_MS=400 write_conf "$conf" <<EOF
+RRD_WRITE_CACHE=0 POLL_INTERVAL=5 POLL_TIMEOUT_MS=400 write_conf "$conf" <<EOF
   { name = "v2c"; address = "127.0.0.1"; port = $P; community = "public"; },
   { name = "v1"; address = "127.0.0.1"; port = $P; version = "1"; community = "public"; },
   { name = "v3-sha256"; address = "127.0.0.1"; port = $P; version = "3"; user = "auth256";

@@ -1134,9 +1134,25 @@ test_write_cache(void **state)
 		assert_int_equal(rrd_writer_update(w, "c1", "if", "eth0", t0 + 10 * STEP, ds, v, 2),
 		    0);
 	}
+	/* held samples keep the file's order of data sources, and unknowns */
+	{
+		const char *rev[] = { "out", "in" };
+		double v[2] = { 300, NAN };
+
+		assert_int_equal(rrd_writer_update(w, "c1", "if", "eth0", t0 + 11 * STEP, rev, v,
+		    2), 0);
+		v[0] = 200;
+		v[1] = 100;
+		assert_int_equal(rrd_writer_update(w, "c1", "if", "eth0", t0 + 12 * STEP, rev, v,
+		    2), 0);
+	}
 	rrd_writer_free(w);
 	last_values(path, &last, &n, names, vals);
-	assert_int_equal(last, t0 + 10 * STEP);
+	assert_int_equal(last, t0 + 12 * STEP);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "in");
+	assert_true(fabs(strtod(vals[0], NULL) - 100) < 1e-9);
+	assert_true(fabs(strtod(vals[1], NULL) - 200) < 1e-9);
 }
 
 int
