@@ -93,7 +93,6 @@ struct device {
 	int busy;		/* a poll is running */
 	int reqid;		/* the request a response must answer */
 	struct ev_timer *retry;	/* when to let Net-SNMP retransmit or give up */
-	int resent;		/* Net-SNMP retransmitted during that check */
 	/*
 	 * The system group (sysUpTime for rates, the rest for the device's
 	 * identity) rides in front of the poll's first request, as GETBULK
@@ -178,22 +177,39 @@ retry_cancel(struct device *d)
 	d->retry = NULL;
 }
 
+/* Milliseconds until the library's next expiry for this session's requests; -1: none. */
+static int64_t
+library_expiry_ms(struct device *d)
+{
+	struct poller *p = d->p;
+	struct timeval tv = { 0, 0 };
+	int numfds = 0, block = 1;
+
+	if (p->fdset.lfs_setsize <= (unsigned)d->fd) {
+		netsnmp_large_fd_set_resize(&p->fdset, d->fd + 1024);
+		NETSNMP_LARGE_FD_ZERO(&p->fdset);
+	}
+	snmp_sess_select_info2(d->sess, &numfds, &p->fdset, &tv, &block);
+	NETSNMP_LARGE_FD_CLR(d->fd, &p->fdset);
+	if (block)
+		return -1;
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
 static void
 retry_due(void *arg)
 {
 	struct device *d = arg;
+	int64_t left;
 
 	d->retry = NULL;
-	d->resent = 0;
-	/* may resend (OP_RESEND), or give up (OP_TIMED_OUT, which ends the poll) */
+	/* resends, or gives up (OP_TIMED_OUT, which ends the poll) */
 	snmp_sess_timeout(d->sess);
-	/*
-	 * Still waiting on the same request: after a resend, one more timeout;
-	 * without one the library's clock was a hair behind ours, look again
-	 * shortly.
-	 */
-	if (d->busy && d->step != STEP_IDLE && d->retry == NULL)
-		retry_arm(d, mono_ms() + (d->resent ? d->timeout_ms + 1 : 5));
+	/* still waiting: on the library's own clock for the request (resent or not yet due) */
+	if (d->busy && d->step != STEP_IDLE && d->retry == NULL) {
+		left = library_expiry_ms(d);
+		retry_arm(d, mono_ms() + (left < 0 ? d->timeout_ms : left) + 1);
+	}
 }
 
 static void
@@ -1151,11 +1167,8 @@ response_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, void *magi
 	if (d->step == STEP_IDLE)	/* late answer to a poll already given up */
 		return 1;
 	/* the library tells that it retries a request, or that a stream connected */
-	if (op == NETSNMP_CALLBACK_OP_RESEND || op == NETSNMP_CALLBACK_OP_CONNECT) {
-		if (op == NETSNMP_CALLBACK_OP_RESEND)
-			d->resent = 1;
+	if (op == NETSNMP_CALLBACK_OP_RESEND || op == NETSNMP_CALLBACK_OP_CONNECT)
 		return 1;
-	}
 	/*
 	 * An answer to an earlier request. The library resends the discovery
 	 * probe by itself once it has learnt the engine ID, and the agent's

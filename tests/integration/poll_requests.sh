@@ -49,5 +49,33 @@ rate_ok() {
 wait_for 20 rate_ok
 check "rates from the one-request poll ($(metric_value "$conf" edge interface.in_bits 1))" rate_ok
 
+# A lossy link (tests/udp-drop-first): the first copy of every request is
+# lost, its retransmission, one timeout later, reaches a real snmpd. The
+# per-request retry timer must resend in time and the answer to the resent
+# request must be taken: no poll times out.
+S=$(free_port)
+R=$(free_port)
+[ "$R" != "$S" ] || R=$(free_port)
+start_snmpd "$S"
+bg relay python3 "$top_srcdir/tests/udp-drop-first" "$R" "$S" --seconds 120 \
+    --status "$T_DIR/relay.status"
+"$NOCCTL" -c "$conf" device add lossy --address "127.0.0.1:$R" --community public \
+    >"$T_DIR/add.out" 2>&1 || die "device add: $(cat "$T_DIR/add.out")"
+wait_for 30 status_is "$conf" lossy up
+check "up through a link that loses every first copy" status_is "$conf" lossy up
+t0=$(stat timeouts)
+lossy_polls() { "$NOCCTL" -c "$conf" device show lossy --json | python3 -c '
+import json, sys; print(json.load(sys.stdin).get("polls") or 0)'; }
+lp0=$(lossy_polls)
+lossy_more() { [ "$(lossy_polls)" -ge $((lp0 + 3)) ]; }
+wait_for 40 lossy_more
+check "lossy device polled again ($lp0 -> $(lossy_polls))" lossy_more
+check "still up" status_is "$conf" lossy up
+check "no poll timed out ($t0 -> $(stat timeouts))" [ "$(stat timeouts)" = "$t0" ]
+check "its system group read through the relay" [ "$(device_field "$conf" lossy sys_name)" = "snmpd-$S" ]
+read _ dropped _ forwarded <"$T_DIR/relay.status"
+log "relay: dropped $dropped, forwarded $forwarded"
+check "the link did lose first copies ($dropped)" [ "$dropped" -ge 3 ]
+
 stop_nocd
 finish
