@@ -42,6 +42,7 @@ usage(void)
 	    "  device poll NAME\n"
 	    "  graph DEVICE METRIC [--instance I] [--start -1d] [--end now] -o FILE.png|.svg\n"
 	    "  stats [--json]\n"
+	    "  flush [DEVICE] [--json]\n"
 	    "  tickets list [--state open|acknowledged|assigned|resolved|closed|all]\n"
 	    "               [--device NAME] [--json]\n"
 	    "  tickets show ID [--json]\n"
@@ -249,6 +250,31 @@ control(json_t *req)
 		json_object_del(reply, "ok");
 		rc = print_json(reply);
 	}
+	json_decref(reply);
+	return rc;
+}
+
+/* nocctl flush [DEVICE]: nocd writes the RRD updates it holds (rrd.write_cache). */
+static int
+cmd_flush(int argc, char **argv)
+{
+	char err[512];
+	json_t *req = argc == 2 ? json_pack("{s:s, s:s}", "cmd", "flush", "device", argv[1]) :
+	    json_pack("{s:s}", "cmd", "flush");
+	json_t *reply = ctl_request(conf.state_dir, req, 30000, err, sizeof(err));
+	int rc = 0;
+
+	json_decref(req);
+	if (reply == NULL)
+		return fail("%s", err);
+	if (!json_is_true(json_object_get(reply, "ok")))
+		rc = fail("%s", jstr(reply, "error"));
+	else if (json_out) {
+		json_object_del(reply, "ok");
+		rc = print_json(reply);
+	} else
+		printf("%lld files written\n",
+		    (long long)json_integer_value(json_object_get(reply, "files")));
 	json_decref(reply);
 	return rc;
 }
@@ -528,6 +554,8 @@ main(int argc, char **argv)
 		json_out = 1;	/* counters read best as the JSON they are */
 		rc = control(json_pack("{s:s}", "cmd", "stats"));
 	}
+	else if (strcmp(argv[0], "flush") == 0 && argc <= 2)
+		rc = cmd_flush(argc, argv);
 	else if (strcmp(argv[0], "ping") == 0 && argc == 1)
 		rc = control(json_pack("{s:s}", "cmd", "ping"));
 	else if (strcmp(argv[0], "tickets") == 0)

@@ -51,7 +51,7 @@ old32 >"$T_DIR/after/old32.snmprec"
 
 start_snmpsim "$T_DIR/before" "$P"
 conf="$T_DIR/nocd.conf"
-RRD_WRITE_CACHE=0 POLL_INTERVAL=5 POLL_TIMEOUT_MS=1000 POLL_RETRIES=1 write_conf "$conf" <<EOF
+POLL_INTERVAL=5 POLL_TIMEOUT_MS=1000 POLL_RETRIES=1 write_conf "$conf" <<EOF
   { name = "flappy"; address = "127.0.0.1"; port = $P; community = "flappy"; },
   { name = "old32"; address = "127.0.0.1"; port = $P; community = "old32"; }
 EOF
@@ -72,6 +72,10 @@ wait_for 40 polls_at_least $((n + 4))
 check "polled after the restart" polls_at_least $((n + 4))
 check "restart seen in the log" grep -q 'flappy.*restart' "$T_DIR/nocd.log"
 
+# nocd holds RRD updates (rrd.write_cache, default 300 s): have them written
+flushed=$("$NOCCTL" -c "$conf" flush)
+log "nocctl flush: $flushed"
+check "nocctl flush wrote the held files ($flushed)" sh -c "echo '$flushed' | grep -Eq '^[1-9][0-9]* files written'"
 # The largest value the archive ever holds for eth0: about 8 Mbit/s, never terabits.
 ds_max() {
 	# max over data source in_bits only
