@@ -75,6 +75,19 @@ struct inst_state {
 	struct counter_state cs[];	/* one per column of the probe */
 };
 
+/*
+ * What the poller keeps per device and probe between polls. Sized to the
+ * probe set (thousands of devices, a few dozen probes), not to the limit.
+ */
+#define MAX_PROBES 64
+struct probe_memo {
+	int64_t absent_until;	/* found nothing: skip until */
+	int64_t due;		/* a probe with `every`: next poll */
+	uint16_t table_rows;	/* rows at the last poll, 0 = unknown */
+	uint8_t has_rows;	/* found rows when last polled */
+	uint8_t alt_choice[PROBE_MAX_COLUMNS + 1];	/* per column: which OID */
+};
+
 struct walk_col {
 	struct probe_oid base;	/* the column, as requested */
 	oid cur[MAX_OID_LEN];	/* where the walk goes on from */
@@ -119,9 +132,8 @@ struct device {
 	char bad_note[96];	/* the first bad value of the poll, for the log */
 	char probe_error[160];
 	/* state across polls */
-	uint8_t alt_choice[64][PROBE_MAX_COLUMNS + 1];	/* per probe, per column: which OID */
-	int64_t absent_until[64];	/* per probe: found nothing, skip until */
-	uint16_t table_rows[64];	/* per probe: rows at the last poll, 0 = unknown */
+	struct probe_memo *pst;	/* per probe (the first MAX_PROBES), see pst_get() */
+	size_t n_pst;
 	struct hashmap *inst;	/* "probe|index" -> struct inst_state */
 	unsigned cycle;
 	uint32_t last_uptime;
@@ -131,8 +143,6 @@ struct device {
 	char last_status[16];
 	/* what the device is */
 	char *sys_object_id, *sys_descr;	/* last read */
-	uint8_t has_rows[64];	/* per probe: found rows when last polled */
-	int64_t probe_due[64];	/* per probe with `every`: next poll */
 	char dev_class[32];	/* detected (or forced) class */
 	int class_dirty;	/* something the class depends on changed */
 	struct rule_dev *rd;	/* monitoring rule states */
@@ -151,6 +161,18 @@ struct poller {
 	struct rule_engine *rules;
 	struct hashmap *by_addr;	/* configured address -> device name (owned copy) */
 };
+
+static const struct probe_memo no_probe_memo;
+
+/* A probe's state; all zero for one never polled. */
+static const struct probe_memo *
+pst_get(const struct device *d, size_t idx)
+{
+	return idx < d->n_pst ? &d->pst[idx] : &no_probe_memo;
+}
+
+/* The running probe's, writable: poll_start() sized the array to the probe set. */
+#define PST(d)	(&(d)->pst[(d)->probe_idx])
 
 static void device_step(struct device *d);
 static void poll_begin(struct device *d);
@@ -450,7 +472,7 @@ static const struct probe_oid *
 column_oid(const struct device *d, int col)
 {
 	const struct probe *pr = current_probe(d);
-	int alt = d->alt_choice[d->probe_idx][col];
+	int alt = pst_get(d, d->probe_idx)->alt_choice[col];
 
 	if (col == pr->n_cols)
 		return &pr->label[alt < pr->n_label ? alt : 0];
@@ -510,7 +532,7 @@ send_walk(struct device *d)
 	}
 	if (!v1) {
 		int reps = (MAX_VARBINDS_PER_PDU - sys) / active;
-		int known = d->probe_idx < 64 ? d->table_rows[d->probe_idx] : 0;
+		int known = pst_get(d, d->probe_idx)->table_rows;
 		int first = 1;
 
 		for (int c = 0; c < d->walk_ncols; c++)
@@ -602,8 +624,8 @@ choose_fallbacks(struct device *d)
 				has = row && row->cells[c].present;
 			}
 		}
-		if (!has && d->alt_choice[d->probe_idx][c] + 1 < nalts) {
-			d->alt_choice[d->probe_idx][c]++;
+		if (!has && PST(d)->alt_choice[c] + 1 < nalts) {
+			PST(d)->alt_choice[c]++;
 			changed = 1;
 		}
 	}
@@ -675,7 +697,7 @@ static double
 counter_value(struct device *d, const struct probe_column *col, int ci, const struct cell *c,
     struct inst_state *st, const double *vals)
 {
-	double scale = col->alts[d->alt_choice[d->probe_idx][ci]].scale, rate, max_rate = 0;
+	double scale = col->alts[PST(d)->alt_choice[ci]].scale, rate, max_rate = 0;
 	int width;
 	enum counter_result r;
 
@@ -784,7 +806,7 @@ row_to_sample(struct device *d, const struct row *row, struct hashmap *seen)
 	}
 	for (int c = 0; c < pr->n_cols; c++) {
 		const struct probe_column *col = &pr->cols[c];
-		double scale = col->n_alts ? col->alts[d->alt_choice[d->probe_idx][c]].scale : 1;
+		double scale = col->n_alts ? col->alts[PST(d)->alt_choice[c]].scale : 1;
 
 		switch (col->type) {
 		case COL_GAUGE:
@@ -828,13 +850,13 @@ finish_probe(struct device *d)
 	const struct probe *pr = current_probe(d);
 	size_t data_rows = 0;
 
-	if (pr->kind == PROBE_TABLE && d->probe_idx < 64) {
+	if (pr->kind == PROBE_TABLE && d->probe_idx < MAX_PROBES) {
 		unsigned most = 0;
 
 		for (int c = 0; c < d->walk_ncols; c++)
 			if (d->walk[c].rows > most)
 				most = d->walk[c].rows;
-		d->table_rows[d->probe_idx] = most > 65535 ? 65535 : (uint16_t)most;
+		PST(d)->table_rows = most > 65535 ? 65535 : (uint16_t)most;
 	}
 	if (choose_fallbacks(d)) {
 		/* read the columns again with their fallback OIDs, keeping rows */
@@ -842,14 +864,14 @@ finish_probe(struct device *d)
 			walk_start(d);
 			for (int c = 0; c < d->walk_ncols; c++) {
 				struct walk_col *w = &d->walk[c];
-				int alt = d->alt_choice[d->probe_idx][c];
+				int alt = PST(d)->alt_choice[c];
 
 				if (!column_polled(pr, c) || alt == 0 || w->done)
 					continue;
 			}
 			/* columns that already answered need no second walk */
 			for (int c = 0; c < d->walk_ncols; c++)
-				if (d->alt_choice[d->probe_idx][c] == 0)
+				if (PST(d)->alt_choice[c] == 0)
 					d->walk[c].done = 1;
 			send_walk(d);
 		} else {
@@ -868,15 +890,15 @@ finish_probe(struct device *d)
 				break;
 			}
 	}
-	if (d->probe_idx < 64 && d->has_rows[d->probe_idx] != (data_rows > 0)) {
-		d->has_rows[d->probe_idx] = data_rows > 0;
+	if (PST(d)->has_rows != (data_rows > 0)) {
+		PST(d)->has_rows = data_rows > 0;
 		d->class_dirty = 1;
 	}
-	if (pr->every > 0 && d->probe_idx < 64)
-		d->probe_due[d->probe_idx] = mono_ms() + (int64_t)pr->every * 1000;
+	if (pr->every > 0 && d->probe_idx < MAX_PROBES)
+		PST(d)->due = mono_ms() + (int64_t)pr->every * 1000;
 	if (data_rows == 0) {
-		d->absent_until[d->probe_idx] = mono_ms() + REDISCOVER_MS;
-		memset(d->alt_choice[d->probe_idx], 0, sizeof(d->alt_choice[0]));
+		PST(d)->absent_until = mono_ms() + REDISCOVER_MS;
+		memset(PST(d)->alt_choice, 0, sizeof(PST(d)->alt_choice));
 	} else {
 		struct hashmap *seen = pr->instance_by_label ? hashmap_new(d->n_order) : NULL;
 
@@ -1245,7 +1267,7 @@ probe_applies(const struct device *d, size_t idx, int64_t now)
 {
 	const struct probe *pr = &d->p->probes->v[idx];
 
-	if (idx >= 64 || d->absent_until[idx] > now || d->probe_due[idx] > now)
+	if (idx >= MAX_PROBES || pst_get(d, idx)->absent_until > now || pst_get(d, idx)->due > now)
 		return 0;
 	if (pr->n_classes && d->dev_class[0]) {
 		for (int i = 0; i < pr->n_classes; i++)
@@ -1272,9 +1294,9 @@ device_step(struct device *d)
 	const struct probe_set *ps = d->p->probes;
 	int64_t now = mono_ms();
 
-	while (d->probe_idx < ps->n && d->probe_idx < 64 && !probe_applies(d, d->probe_idx, now))
+	while (d->probe_idx < ps->n && d->probe_idx < MAX_PROBES && !probe_applies(d, d->probe_idx, now))
 		d->probe_idx++;
-	if (d->probe_idx >= ps->n || d->probe_idx >= 64) {
+	if (d->probe_idx >= ps->n || d->probe_idx >= MAX_PROBES) {
 		/* no request carried the system group (no probe applied, or all failed) */
 		if (d->sys_pending) {
 			send_system(d);
@@ -1307,7 +1329,7 @@ has_rows_cb(const void *ctx, size_t idx)
 {
 	const struct device *d = ctx;
 
-	return idx < 64 && d->has_rows[idx];
+	return pst_get(d, idx)->has_rows;
 }
 
 /* The device's class: forced in its config, or the best class rule that matches. */
@@ -1416,6 +1438,10 @@ poll_start(void *arg)
 		return;
 	}
 	d->started = now;
+	if (d->pst == NULL) {
+		d->n_pst = p->probes->n < MAX_PROBES ? p->probes->n : MAX_PROBES;
+		d->pst = xcalloc(d->n_pst ? d->n_pst : 1, sizeof(*d->pst));
+	}
 	d->cycle_time = wall_time();
 	d->cycle++;
 	d->probe_idx = 0;
@@ -1486,6 +1512,7 @@ device_free(void *v)
 
 	device_close(d);
 	free(d->row_order);
+	free(d->pst);
 	hashmap_free(d->inst, free);
 	free(d->sys_object_id);
 	free(d->sys_descr);
@@ -1676,10 +1703,10 @@ reset_probe_state(const char *key, void *value, void *arg)
 		d->walk = NULL;
 		d->walk_ncols = 0;
 	}
-	memset(d->alt_choice, 0, sizeof(d->alt_choice));
-	memset(d->absent_until, 0, sizeof(d->absent_until));
-	memset(d->has_rows, 0, sizeof(d->has_rows));
-	memset(d->probe_due, 0, sizeof(d->probe_due));
+	/* a new probe set: poll_start() makes the states anew */
+	free(d->pst);
+	d->pst = NULL;
+	d->n_pst = 0;
 	d->class_dirty = 1;
 	return 0;
 }
