@@ -184,12 +184,29 @@ static int response_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu,
 
 static void retry_due(void *arg);
 
+/* (Re)arms one of a device's timers: its next poll, its request's retry. */
+static void
+device_timer(struct device *d, struct ev_timer **t, int64_t at, ev_timer_cb cb)
+{
+	if (*t)
+		evloop_timer_cancel(d->p->loop, *t);
+	*t = evloop_timer_at(d->p->loop, at, cb, d);
+}
+
 static void
 retry_arm(struct device *d, int64_t at)
 {
-	if (d->retry)
-		evloop_timer_cancel(d->p->loop, d->retry);
-	d->retry = evloop_timer_at(d->p->loop, at, retry_due, d);
+	device_timer(d, &d->retry, at, retry_due);
+}
+
+/* The poller's fd set can take fd (Net-SNMP reads and reports through one). */
+static void
+fdset_fit(struct poller *p, int fd)
+{
+	if (p->fdset.lfs_setsize <= (unsigned)fd) {
+		netsnmp_large_fd_set_resize(&p->fdset, fd + 1024);
+		NETSNMP_LARGE_FD_ZERO(&p->fdset);
+	}
 }
 
 static void
@@ -207,10 +224,7 @@ library_expiry_ms(struct device *d)
 	struct timeval tv = { 0, 0 };
 	int numfds = 0, block = 1;
 
-	if (p->fdset.lfs_setsize <= (unsigned)d->fd) {
-		netsnmp_large_fd_set_resize(&p->fdset, d->fd + 1024);
-		NETSNMP_LARGE_FD_ZERO(&p->fdset);
-	}
+	fdset_fit(p, d->fd);
 	snmp_sess_select_info2(d->sess, &numfds, &p->fdset, &tv, &block);
 	NETSNMP_LARGE_FD_CLR(d->fd, &p->fdset);
 	if (block)
@@ -264,10 +278,7 @@ device_readable(int fd, uint32_t events, void *arg)
 	struct device *d = arg;
 	struct poller *p = d->p;
 
-	if (p->fdset.lfs_setsize <= (unsigned)fd) {
-		netsnmp_large_fd_set_resize(&p->fdset, fd + 1024);
-		NETSNMP_LARGE_FD_ZERO(&p->fdset);
-	}
+	fdset_fit(p, fd);
 	/* the set only ever holds the one descriptor being read */
 	NETSNMP_LARGE_FD_SET(fd, &p->fdset);
 	if (snmp_sess_read2(d->sess, &p->fdset) < 0) {
@@ -1466,9 +1477,7 @@ poll_start(void *arg)
 static void
 schedule(struct device *d, int64_t at)
 {
-	if (d->timer)
-		evloop_timer_cancel(d->p->loop, d->timer);
-	d->timer = evloop_timer_at(d->p->loop, at, poll_start, d);
+	device_timer(d, &d->timer, at, poll_start);
 }
 
 /* --- devices --- */
