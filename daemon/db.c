@@ -1002,28 +1002,29 @@ bind_value(sqlite3_stmt *st, const struct sample_value *v)
 	return 0;
 }
 
-/*
- * The hot path: bindings stay between steps, so per row only the row's
- * columns and per value only the value's are bound again.
- */
 /* What a value's row in metrics holds besides its key. */
 static uint32_t
 value_fp(const struct sample_row *row, const struct sample_value *v)
 {
-	uint64_t h = wmemo_hash_str(WMEMO_SEED, row->label);
+	uint64_t h = fnv1a_str(FNV_SEED, row->label);
 	double x = isnan(v->value) ? NAN : v->value;
 
-	h = wmemo_hash_str(h, v->unit);
-	h = wmemo_hash(h, &x, sizeof(x));
-	h = wmemo_hash_str(h, v->text);
+	h = fnv1a_str(h, v->unit);
+	h = fnv1a(h, &x, sizeof(x));
+	h = fnv1a_str(h, v->text);
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/*
+ * The hot path: bindings stay between steps, so per row only the row's
+ * columns and per value only the value's are bound again, and a value the
+ * memo knows unchanged is not written at all.
+ */
 static int
 poll_metrics(sqlite3 *db, const struct poll_result *r, sqlite3_int64 id, struct wmemo *memo)
 {
 	sqlite3_stmt *st = stmt(db, ST_POLL_METRIC);
-	uint64_t dev = wmemo_hash_str(WMEMO_SEED, r->device);
+	uint64_t dev = fnv1a_str(FNV_SEED, r->device);
 	int rc = -1;
 
 	if (st == NULL)
@@ -1033,13 +1034,13 @@ poll_metrics(sqlite3 *db, const struct poll_result *r, sqlite3_int64 id, struct 
 		goto bind;
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const struct sample_row *row = &r->rows[i];
-		uint64_t rk = wmemo_hash_str(wmemo_hash_str(dev, row->group), row->instance);
+		uint64_t rk = fnv1a_str(fnv1a_str(dev, row->group), row->instance);
 		int bound = 0;
 
 		for (size_t j = 0; j < row->n_values; j++) {
 			const struct sample_value *v = &row->values[j];
 
-			if (memo && wmemo_skip(memo, wmemo_hash_str(rk, v->metric), value_fp(row, v),
+			if (memo && wmemo_skip(memo, fnv1a_str(rk, v->metric), value_fp(row, v),
 			    (int64_t)r->when, DB_METRIC_REFRESH_S))
 				continue;
 			if (!bound && (sqlite3_bind_text(st, 2, row->group, -1, SQLITE_STATIC) != SQLITE_OK ||

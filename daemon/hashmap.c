@@ -26,12 +26,8 @@ static char tombstone_mark;
 static uint64_t
 hash_str(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = fnv1a(1469598103934665603ULL, s, strlen(s));
 
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
 	return h ^ (h >> 29);
 }
 

@@ -1485,11 +1485,9 @@ schedule(struct device *d, int64_t at)
 static uint32_t
 name_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = fnv1a(FNV_SEED, s, strlen(s));
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static void

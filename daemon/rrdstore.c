@@ -323,12 +323,6 @@ static int is_stale_update_error(const char *e);
 /* "time:v1:v2..." as rrd_update_r() and rrdcached take it; U for unknown. */
 #define SAMPLE_TEXT_MAX(n)	(24 + (n) * 26)
 
-static size_t
-sample_text_max(size_t n_ds)
-{
-	return SAMPLE_TEXT_MAX(n_ds);
-}
-
 static void
 sample_text(char *buf, size_t len, time_t when, const double *v, size_t n)
 {
@@ -350,7 +344,7 @@ static int
 flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
 {
 	char tmpl[RRD_MAX_DS * DS_NAME_MAX];
-	size_t tl = 0, one = sample_text_max(f->n_ds);
+	size_t tl = 0, one = SAMPLE_TEXT_MAX(f->n_ds);
 	char *text, **argv;
 	int rc;
 
@@ -484,11 +478,9 @@ rrd_writer_errors(const struct rrd_writer *w)
 static uint32_t
 name_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = fnv1a(FNV_SEED, s, strlen(s));
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static int
@@ -736,8 +728,6 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 		for (k = 0; k < n && strcmp(f->ds[i], ds[k]) != 0; k++)
 			;
 		ordered[i] = values[k];
-		tl += (size_t)snprintf(tmpl + tl, sizeof(tmpl) - tl, "%s%s", i ? ":" : "",
-		    f->ds[i]);
 	}
 	if (!w->daemon[0] && w->cache_s > 0) {
 		time_t now = time(NULL);
@@ -763,6 +753,9 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 	}
 	sample_text(val, sizeof(val), when, ordered, f->n_ds);
 	argv[0] = val;
+	for (size_t i = 0; i < f->n_ds; i++)
+		tl += (size_t)snprintf(tmpl + tl, sizeof(tmpl) - tl, "%s%s", i ? ":" : "",
+		    f->ds[i]);
 	rrd_clear_error();
 	if (w->daemon[0]) {
 		const char *name = daemon_name(w->daemon, path);

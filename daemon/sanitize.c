@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sanitize.h"
+#include "util.h"
 
 static int
 byte_is_plain(unsigned char c)
@@ -13,17 +14,11 @@ byte_is_plain(unsigned char c)
 	    (c >= '0' && c <= '9') || c == '.' || c == '-';
 }
 
-/* FNV-1a: only to keep cut names apart, not for security. */
+/* Keeps cut names apart; this seed made the names already on disk. */
 static uint64_t
-fnv1a(const char *s)
+cut_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return fnv1a(1469598103934665603ULL, s, strlen(s));
 }
 
 int
@@ -59,7 +54,7 @@ name_sanitize(const char *in, char *out, size_t outlen)
 	}
 	if (cut)
 		o += (size_t)snprintf(out + o, outlen - o, "~%016llx",
-		    (unsigned long long)fnv1a(in));
+		    (unsigned long long)cut_hash(in));
 	out[o] = '\0';
 	return 0;
 }

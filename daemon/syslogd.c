@@ -1090,18 +1090,6 @@ set_conf(struct syslogd *s, const struct nocd_conf *conf)
 
 /* --- RELP --- */
 
-static uint64_t
-fnv64(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /*
  * One message from a RELP client. librelp answers "200 OK" when this
  * returns RELP_RET_OK, so it returns only once the message is committed
@@ -1126,8 +1114,9 @@ relp_rcv(void *usr, unsigned char *hostname, unsigned char *ip, unsigned char *m
 		pthread_mutex_unlock(&s->lock);
 		len = s->max_message;	/* kept truncated, as for UDP */
 	}
-	h = fnv64(src, strlen(src), 1469598103934665603ULL);
-	h = fnv64(msg, len, h);
+	/* the seed the stored keys were made with (not FNV_SEED): resends still match */
+	h = fnv1a(1469598103934665603ULL, src, strlen(src));
+	h = fnv1a(h, msg, len);
 	copy = xcalloc(1, len + 1);
 	memcpy(copy, msg, len);
 	pthread_mutex_lock(&s->lock);

@@ -18,6 +18,15 @@ size_t nocd_strlcpy(char *dst, const char *src, size_t size);
 /* Like nocd_strlcpy but fails (-1) instead of truncating. */
 int copy_string(char *dst, size_t size, const char *src);
 
+/*
+ * FNV-1a over bytes, streaming from h: keys for tables and names kept
+ * apart, never for security. FNV_SEED is the published offset basis;
+ * older callers pass the seed their stored names were made with.
+ */
+#define FNV_SEED 14695981039346656037ULL
+uint64_t fnv1a(uint64_t h, const void *p, size_t n);
+uint64_t fnv1a_str(uint64_t h, const char *s);	/* the string and its NUL; NULL as "" */
+
 int64_t mono_ms(void);                 /* CLOCK_MONOTONIC in milliseconds */
 double wall_time(void);                /* CLOCK_REALTIME in seconds */
 void iso8601_utc(time_t t, char *buf, size_t len);   /* 2026-11-24T06:00:00Z */

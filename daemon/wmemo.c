@@ -54,24 +54,6 @@ wmemo_count(const struct wmemo *m)
 	return m ? m->n : 0;
 }
 
-uint64_t
-wmemo_hash(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-uint64_t
-wmemo_hash_str(uint64_t h, const char *s)
-{
-	return wmemo_hash(h, s ? s : "", s ? strlen(s) + 1 : 1);
-}
-
 static struct slot *
 find(struct slot *v, size_t cap, uint64_t key)
 {

@@ -24,12 +24,8 @@ void wmemo_free(struct wmemo *m);
 void wmemo_clear(struct wmemo *m);
 size_t wmemo_count(const struct wmemo *m);
 
-/* FNV-1a, streaming: start with WMEMO_SEED and feed the parts. */
-#define WMEMO_SEED 14695981039346656037ULL
-uint64_t wmemo_hash(uint64_t h, const void *p, size_t n);
-uint64_t wmemo_hash_str(uint64_t h, const char *s);	/* with its NUL */
-
 /*
+ * Keys and fingerprints are fnv1a() / fnv1a_str() (util.h) of their parts.
  * 1 when the value with this key and fingerprint was written less than
  * max_age seconds before now: skip it. Otherwise records it as written now
  * and returns 0.

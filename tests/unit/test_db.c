@@ -460,15 +460,15 @@ test_wmemo_grows(void **state)
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < 5000; i++) {
 			snprintf(key, sizeof(key), "dev%d", i);
-			assert_int_equal(wmemo_skip(m, wmemo_hash_str(WMEMO_SEED, key), (uint32_t)i,
+			assert_int_equal(wmemo_skip(m, fnv1a_str(FNV_SEED, key), (uint32_t)i,
 			    100, 300), round);
 		}
 	}
 	assert_int_equal(wmemo_count(m), 5000);
 	/* another fingerprint is a change; so is age */
-	assert_int_equal(wmemo_skip(m, wmemo_hash_str(WMEMO_SEED, "dev7"), 8, 100, 300), 0);
-	assert_int_equal(wmemo_skip(m, wmemo_hash_str(WMEMO_SEED, "dev8"), 8, 400, 300), 0);
-	assert_int_equal(wmemo_skip(m, wmemo_hash_str(WMEMO_SEED, "dev8"), 8, 699, 300), 1);
+	assert_int_equal(wmemo_skip(m, fnv1a_str(FNV_SEED, "dev7"), 8, 100, 300), 0);
+	assert_int_equal(wmemo_skip(m, fnv1a_str(FNV_SEED, "dev8"), 8, 400, 300), 0);
+	assert_int_equal(wmemo_skip(m, fnv1a_str(FNV_SEED, "dev8"), 8, 699, 300), 1);
 	wmemo_free(m);
 }
 
