@@ -146,6 +146,11 @@ struct device {
 	char dev_class[32];	/* detected (or forced) class */
 	int class_dirty;	/* something the class depends on changed */
 	struct rule_dev *rd;	/* monitoring rule states */
+	/* parents: see ancestor_settling() */
+	int64_t polled_at;	/* start of the last finished poll, 0 before the first */
+	int64_t down_since;	/* start of the outage's first failed poll, 0 while up */
+	struct ticket_op *held;	/* its unreachable raise, waiting for an ancestor */
+	int64_t held_since;
 };
 
 struct poller {
@@ -1369,19 +1374,98 @@ classify(struct device *d, struct poll_result *r)
 	}
 }
 
+/*
+ * Parents. A device behind another (its `parent`) that stops answering may
+ * only be cut off, and duty staff should hear of the parent, once. So its
+ * unreachable raise waits until its ancestors' state since the outage began
+ * is known. An ancestor not polled since is polled at once (as Nagios checks
+ * a host's parents); one that is down is polled at the child's pace until its
+ * own rule raises, and then the child's raise follows it into the queue, to
+ * be linked to the ancestor's ticket. An ancestor that answers means the
+ * child is down by itself: its raise goes out. Whatever happens, a held raise
+ * goes out after HOLD_INTERVALS intervals of the slower of the two.
+ */
+#define HOLD_INTERVALS 3
+
+/* Pulls an ancestor's next poll forward to `by` (never back). */
+static void
+settle_poll(struct device *a, int64_t by)
+{
+	if (a->busy || a->next_poll <= by)
+		return;
+	a->next_poll = poll_grid(by);
+	schedule(a, a->next_poll);
+}
+
+/* Whether d's unreachable raise must wait for an ancestor. */
+static int
+ancestor_settling(struct device *d, int64_t now, struct device **waiting_for)
+{
+	struct device *a = d;
+
+	for (int depth = 0; depth < 16 && a->conf.parent[0]; depth++) {
+		if ((a = hashmap_get(d->p->devices, a->conf.parent)) == NULL || a == d)
+			return 0;
+		*waiting_for = a;
+		if (rules_unreachable_raised(d->p->rules, a->rd))
+			return 0;	/* its ticket will take the child's problem */
+		if (a->polled_at < d->down_since) {
+			settle_poll(a, now);	/* not seen since the outage began */
+			return 1;
+		}
+		if (a->down_since == 0)
+			return 0;	/* it answers: the child is down by itself */
+		settle_poll(a, d->next_poll);
+		return 1;
+	}
+	return 0;
+}
+
 static void
 evaluate_rules(struct device *d, const struct poll_result *r)
 {
-	struct ticket_ops ops = { 0 };
+	struct ticket_ops ops = { 0 }, out = { 0 };
+	struct device *a = NULL;
+	int64_t now = mono_ms(), slower;
 
 	if (d->p->rules == NULL)
 		return;
 	if (d->rd == NULL)
 		d->rd = rule_dev_new();
 	rules_eval(d->p->rules, d->rd, d->conf.name, d->dev_class, r, &ops);
-	if (ops.n)
-		store_tickets(&ops);	/* takes the operations */
+	for (size_t i = 0; i < ops.n; i++) {
+		const struct ticket_op *op = &ops.v[i];
+
+		if (op->availability && op->kind == TOP_CLEAR && d->held) {
+			/* back before a word was said: nothing to clear */
+			free(d->held);
+			d->held = NULL;
+		} else if (op->availability && op->kind == TOP_RAISE && d->conf.parent[0]) {
+			if (d->held == NULL) {
+				d->held = xcalloc(1, sizeof(*d->held));
+				d->held_since = now;
+			}
+			*d->held = *op;
+		} else
+			ticket_ops_add(&out, op);
+	}
 	ticket_ops_free(&ops);
+	if (d->held) {
+		if (!ancestor_settling(d, now, &a))
+			slower = 0;
+		else
+			slower = a->interval_ms > d->interval_ms ? a->interval_ms : d->interval_ms;
+		if (now - d->held_since >= HOLD_INTERVALS * slower) {
+			ticket_ops_add(&out, d->held);
+			free(d->held);
+			d->held = NULL;
+		} else
+			log_debug("%s: unreachable; its ticket waits for %s", d->conf.name,
+			    a->conf.name);
+	}
+	if (out.n)
+		store_tickets(&out);	/* takes the operations */
+	ticket_ops_free(&out);
 }
 
 static void
@@ -1422,6 +1506,11 @@ poll_finish(struct device *d, const char *status, const char *reason)
 	p->stats.bad_responses += d->bad_responses;
 	p->stats.bad_values += d->bad_values;
 	d->res = NULL;
+	d->polled_at = d->started;
+	if (r->ok)
+		d->down_since = 0;
+	else if (d->down_since == 0)
+		d->down_since = d->started > 0 ? d->started : 1;
 	if (r->ok)
 		classify(d, r);
 	evaluate_rules(d, r);
@@ -1524,6 +1613,7 @@ device_free(void *v)
 	free(d->sys_object_id);
 	free(d->sys_descr);
 	rule_dev_free(d->rd);
+	free(d->held);
 	explicit_bzero(&d->conf, sizeof(d->conf));
 	free(d);
 }

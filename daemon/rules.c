@@ -727,6 +727,24 @@ row_value(const struct sample_row *row, int col, const struct probe *p)
 	return NAN;
 }
 
+int
+rules_unreachable_raised(const struct rule_engine *e, const struct rule_dev *rd)
+{
+	char key[160];
+	const struct rstate *s;
+
+	if (e == NULL || rd == NULL)
+		return 0;
+	for (size_t i = 0; i < e->n; i++) {
+		if (e->c[i].probe != NULL)
+			continue;
+		snprintf(key, sizeof(key), "%s|_", e->c[i].r->name);
+		if ((s = hashmap_get(rd->m, key)) != NULL && s->active)
+			return 1;
+	}
+	return 0;
+}
+
 void
 rules_eval(struct rule_engine *e, struct rule_dev *rd, const char *device,
     const char *dev_class, const struct poll_result *r, struct ticket_ops *out)

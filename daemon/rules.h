@@ -122,6 +122,12 @@ void rule_dev_free(struct rule_dev *rd);
 void rules_eval(struct rule_engine *e, struct rule_dev *rd, const char *device,
 	const char *dev_class, const struct poll_result *r, struct ticket_ops *out);
 
+/*
+ * Whether one of the device's availability rules (metric device.down) is
+ * raised now: its ticket is open, or was suppressed. rd may be NULL.
+ */
+int rules_unreachable_raised(const struct rule_engine *e, const struct rule_dev *rd);
+
 struct rule_stats {
 	uint64_t evaluations, raised, cleared;
 };

@@ -246,7 +246,14 @@ static int
 link_child(sqlite3 *db, long long parent_id, const struct ticket_op *op)
 {
 	char note[sizeof(op->device) + sizeof(op->title) + 2];
+	int r;
 
+	/* linked already (seen again after a restart of nocd): nothing new */
+	r = run(db, NULL, "SELECT 1 FROM ticket_links WHERE ticket_id = ?1 AND device = ?2"
+	    " AND rule = ?3 AND instance = ?4 AND cleared IS NULL", "isss", parent_id, op->device,
+	    op->rule, op->instance);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	snprintf(note, sizeof(note), "%s: %s", op->device, op->title);
 	if (run(db, NULL, "INSERT INTO ticket_links(ticket_id, device, rule, instance, title, time)"
 	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", "issssi", parent_id, op->device, op->rule,

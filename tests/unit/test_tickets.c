@@ -199,6 +199,10 @@ test_parent_and_children(void **state)
 	apply(f, op(TOP_RAISE, "edge", "down", "_", t + 10));
 	assert_int_equal(q(f, "SELECT count(*) FROM tickets WHERE device = 'edge'"), 0);
 	assert_int_equal(q(f, "SELECT linked FROM tickets WHERE device = 'core'"), 2);
+	/* edge seen down again (nocd restarted): still one link */
+	apply(f, op(TOP_RAISE, "edge", "down", "_", t + 40));
+	assert_int_equal(q(f, "SELECT linked FROM tickets WHERE device = 'core'"), 2);
+	assert_int_equal(q(f, "SELECT count(*) FROM ticket_links WHERE device = 'edge'"), 1);
 	/* edge recovers with its parent; server stays down after core is back */
 	apply(f, op(TOP_CLEAR, "edge", "down", "_", t + 100));
 	apply(f, op(TOP_CLEAR, "core", "down", "_", t + 100));
