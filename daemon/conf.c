@@ -727,6 +727,17 @@ conf_defaults(struct nocd_conf *conf)
 }
 
 void
+conf_drop_devices(struct nocd_conf *conf)
+{
+	if (conf->devices) {
+		explicit_bzero(conf->devices, conf->n_devices * sizeof(*conf->devices));
+		free(conf->devices);
+	}
+	conf->devices = NULL;
+	conf->n_devices = 0;
+}
+
+void
 conf_free(struct nocd_conf *conf)
 {
 	strlist_free(&conf->listen_trap);
@@ -740,10 +751,7 @@ conf_free(struct nocd_conf *conf)
 		explicit_bzero(conf->trap_users, conf->n_trap_users * sizeof(*conf->trap_users));
 		free(conf->trap_users);
 	}
-	if (conf->devices) {
-		explicit_bzero(conf->devices, conf->n_devices * sizeof(*conf->devices));
-		free(conf->devices);
-	}
+	conf_drop_devices(conf);
 	free(conf->rules);
 	conf->rules = NULL;
 	alerts_conf_free(conf->alerts);

@@ -101,6 +101,11 @@ struct nocd_conf {
  * writes "FILE:LINE: message" into err. */
 int conf_load(const char *path, struct nocd_conf *conf, char *err, size_t errlen);
 void conf_free(struct nocd_conf *conf);
+/*
+ * Forget the devices list (and the secrets in it) once the poller and the
+ * database have taken their copies: nocd keeps one copy per device, not two.
+ */
+void conf_drop_devices(struct nocd_conf *conf);
 void conf_defaults(struct nocd_conf *conf);
 
 /*

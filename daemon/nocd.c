@@ -167,6 +167,7 @@ on_reload(int signo, void *arg)
 	    alerts_conf_differs(conf->alerts, old->alerts)))
 		alerts_start(conf);
 	store_sync_config(conf->devices, conf->n_devices);
+	conf_drop_devices(conf);
 	webspawn_reconfigure(conf);
 	nocd.conf = conf;
 	nocd.probes = probes;
@@ -366,6 +367,7 @@ main(int argc, char **argv)
 	alerts_start(nocd.conf);
 	nocd.poller = poller_new(nocd.loop, nocd.conf, nocd.probes, nocd.vendors);
 	add_devices(nocd.conf->devices, nocd.conf->n_devices);
+	conf_drop_devices(nocd.conf);
 	add_devices(api, n_api);
 	if (api) {
 		explicit_bzero(api, n_api * sizeof(*api));

@@ -369,7 +369,9 @@ rows_reset(struct device *d)
 	d->rows = NULL;
 	for (size_t i = 0; i < d->n_order; i++)
 		free(d->row_order[i]);
-	d->n_order = 0;
+	free(d->row_order);
+	d->row_order = NULL;
+	d->n_order = d->cap_order = 0;
 }
 
 static struct row *
@@ -378,7 +380,7 @@ row_get(struct device *d, const char *index)
 	struct row *r;
 
 	if (d->rows == NULL)
-		d->rows = hashmap_new(64);
+		d->rows = hashmap_new(16);
 	r = hashmap_get(d->rows, index);
 	if (r != NULL)
 		return r;
@@ -389,7 +391,7 @@ row_get(struct device *d, const char *index)
 	nocd_strlcpy(r->index, index, sizeof(r->index));
 	hashmap_put(d->rows, index, r);
 	if (d->n_order == d->cap_order) {
-		d->cap_order = d->cap_order ? d->cap_order * 2 : 64;
+		d->cap_order = d->cap_order ? d->cap_order * 2 : 16;
 		d->row_order = xreallocarray(d->row_order, d->cap_order, sizeof(char *));
 	}
 	d->row_order[d->n_order++] = xstrdup(index);
@@ -1658,7 +1660,7 @@ poller_add_device(struct poller *p, const struct device_conf *conf)
 		d = xcalloc(1, sizeof(*d));
 		d->conf = *conf;
 		d->p = p;
-		d->inst = hashmap_new(64);
+		d->inst = hashmap_new(8);	/* grows with the device's instances */
 		hashmap_put(p->devices, conf->name, d);
 	}
 	d->fd = -1;

@@ -388,6 +388,14 @@ flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
 	}
 	free(argv);
 	free(text);
+	/*
+	 * A file is flushed at the same point of each hold time, so it will hold
+	 * as many again: keep room for that many, not for the growth's overshoot.
+	 */
+	if (f->cap_pend > f->n_pend) {
+		f->pend = xreallocarray(f->pend, (size_t)f->n_pend * (f->n_ds + 1), sizeof(*f->pend));
+		f->cap_pend = f->n_pend;
+	}
 	f->n_pend = 0;
 	return rc ? -1 : 0;
 }

@@ -475,7 +475,7 @@ rule_dev_new(void)
 {
 	struct rule_dev *rd = xcalloc(1, sizeof(*rd));
 
-	rd->m = hashmap_new(16);
+	rd->m = hashmap_new(4);
 	return rd;
 }
 
