@@ -262,6 +262,31 @@ add_devices(const struct device_conf *devs, size_t n)
 			log_warnx("%s: not polled", devs[i].name);
 }
 
+/*
+ * The heap on 2 MB pages: glibc's malloc.hugetlb tunable, which glibc reads
+ * only when a program starts, so nocd starts itself once more with it set.
+ * On a virtual machine a 4 KB page first touched after the loop has slept
+ * costs a nested page walk; a poll touches many (timers, sessions, device
+ * state, the database cache), which made that walk most of nocd's CPU per
+ * poll on the build machine (BENCHMARKS.md). Left alone when GLIBC_TUNABLES
+ * is set (the operator's own choice, and how the second start knows it is
+ * one), with NOCD_HUGEPAGES=0, and under valgrind, which would lose the
+ * program at the exec.
+ */
+static void
+heap_on_huge_pages(char **argv)
+{
+	const char *opt = getenv("NOCD_HUGEPAGES"), *pre = getenv("LD_PRELOAD");
+
+	if (getenv("GLIBC_TUNABLES") != NULL || (opt != NULL && strcmp(opt, "0") == 0) ||
+	    (pre != NULL && strstr(pre, "vgpreload") != NULL))
+		return;
+	if (setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 0) < 0)
+		return;
+	execv("/proc/self/exe", argv);
+	unsetenv("GLIBC_TUNABLES");	/* no /proc: go on with small pages */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -277,6 +302,7 @@ main(int argc, char **argv)
 	 * one system call per line). A new zone takes a restart, as in most
 	 * daemons. Before any thread: setenv() is not thread-safe.
 	 */
+	heap_on_huge_pages(argv);
 	if (getenv("TZ") == NULL)
 		setenv("TZ", ":/etc/localtime", 0);
 	tzset();

@@ -24,6 +24,14 @@ check "no supplementary groups" sh -c "grep '^Groups:' '$st' | awk '{ exit NF > 
 check "no effective capabilities" grep -q "^CapEff:	0000000000000000" "$st"
 check "no permitted capabilities" grep -q "^CapPrm:	0000000000000000" "$st"
 check "no_new_privs set" grep -q "^NoNewPrivs:	1" "$st"
+# the heap on huge pages: nocd started itself once more with glibc's tunable set
+check "started again with the heap on huge pages" \
+    sh -c "tr '\\0' '\\n' </proc/$NOCD_PID/environ | grep -qx GLIBC_TUNABLES=glibc.malloc.hugetlb=1"
+if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null &&
+    ! ldd "$NOCD" 2>/dev/null | grep -q libasan; then
+	check "heap marked for huge pages (MADV_HUGEPAGE)" \
+	    sh -c "awk '/^[0-9a-f]+-/ { h = /\\[heap\\]/ } h && /^VmFlags/' /proc/$NOCD_PID/smaps | grep -qw hg"
+fi
 # every thread, the store writer included
 for t in /proc/$NOCD_PID/task/*; do
 	check "thread $(basename "$t") unprivileged" grep -q "^Uid:	$uid	$uid	$uid	$uid\$" "$t/status"
