@@ -267,8 +267,8 @@ add_devices(const struct device_conf *devs, size_t n)
  * only when a program starts, so nocd starts itself once more with it set.
  * On a virtual machine a 4 KB page first touched after the loop has slept
  * costs a nested page walk; a poll touches many (timers, sessions, device
- * state, the database cache), which made that walk most of nocd's CPU per
- * poll on the build machine (BENCHMARKS.md). Left alone when GLIBC_TUNABLES
+ * state, the database cache). On the build machine huge pages took a fifth
+ * off nocd's CPU per poll (BENCHMARKS.md). Left alone when GLIBC_TUNABLES
  * is set (the operator's own choice, and how the second start knows it is
  * one), with NOCD_HUGEPAGES=0, and under valgrind, which would lose the
  * program at the exec.
@@ -296,13 +296,13 @@ main(int argc, char **argv)
 	struct device_conf *api = NULL;
 	size_t n_api = 0;
 
+	heap_on_huge_pages(argv);	/* first: it may start nocd again */
 	/*
 	 * The zone, read once: with TZ unset glibc stats /etc/localtime in every
 	 * mktime(), which an RFC 3164 timestamp needs (a syslog flood made that
 	 * one system call per line). A new zone takes a restart, as in most
 	 * daemons. Before any thread: setenv() is not thread-safe.
 	 */
-	heap_on_huge_pages(argv);
 	if (getenv("TZ") == NULL)
 		setenv("TZ", ":/etc/localtime", 0);
 	tzset();
