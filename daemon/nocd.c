@@ -265,10 +265,11 @@ add_devices(const struct device_conf *devs, size_t n)
 /*
  * The heap on 2 MB pages: glibc's malloc.hugetlb tunable, which glibc reads
  * only when a program starts, so nocd starts itself once more with it set.
- * On a virtual machine a 4 KB page first touched after the loop has slept
- * costs a nested page walk; a poll touches many (timers, sessions, device
- * state, the database cache). On the build machine huge pages took a fifth
- * off nocd's CPU per poll (BENCHMARKS.md). Left alone when GLIBC_TUNABLES
+ * On the virtual machine nocd is built on, a 4 KB page first read after a
+ * 30 ms sleep took about 9 us, a 2 MB one 0.4 us (tests/bench/coldpages);
+ * a poll touches many (timers, sessions, device state, the database cache).
+ * Huge pages took about a fifth off nocd's CPU per poll in one A/B run
+ * (BENCHMARKS.md). Left alone when GLIBC_TUNABLES
  * is set (the operator's own choice, and how the second start knows it is
  * one), with NOCD_HUGEPAGES=0, and under valgrind, which would lose the
  * program at the exec.
