@@ -18,12 +18,39 @@ struct fd_watch {
 	int active;
 };
 
+/*
+ * A timer's handle. The heap holds each timer's key (time, sequence) next to
+ * its pointer, so sifting compares keys in one array and touches a timer only
+ * to note where it moved: with thousands of timers, mostly idle between polls,
+ * the heap stays a few contiguous pages instead of a load per comparison.
+ */
 struct ev_timer {
-	int64_t at;
-	uint64_t seq;		/* keeps timers of the same time in order */
 	size_t heap_index;
 	ev_timer_cb cb;
 	void *arg;
+	struct ev_timer *next_free;
+};
+
+struct heap_ent {
+	int64_t at;
+	uint64_t seq;		/* keeps timers of the same time in order */
+	struct ev_timer *t;
+};
+
+/*
+ * Handles come from slabs, reused last-freed first, so the ones in use stay
+ * close together; under AddressSanitizer each is its own allocation, so that
+ * a handle used after its end is caught.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define TIMER_POOL	0
+#else
+#define TIMER_POOL	1
+#endif
+#define TIMER_SLAB	256
+struct timer_slab {
+	struct timer_slab *next;
+	struct ev_timer t[TIMER_SLAB];
 };
 
 struct sig_watch {
@@ -37,9 +64,11 @@ struct evloop {
 	int running;
 	struct fd_watch *fds;	/* indexed by descriptor */
 	size_t nfds;
-	struct ev_timer **heap;
+	struct heap_ent *heap;	/* a 4-ary min-heap on (at, seq) */
 	size_t heap_len, heap_cap;
 	uint64_t timer_seq;
+	struct ev_timer *free_timers;
+	struct timer_slab *slabs;
 	int sigfd;
 	sigset_t sigmask;
 	struct sig_watch sigs[16];
@@ -67,8 +96,15 @@ evloop_free(struct evloop *loop)
 {
 	if (loop == NULL)
 		return;
-	for (size_t i = 0; i < loop->heap_len; i++)
-		free(loop->heap[i]);
+	if (!TIMER_POOL)
+		for (size_t i = 0; i < loop->heap_len; i++)
+			free(loop->heap[i].t);
+	while (loop->slabs) {
+		struct timer_slab *next = loop->slabs->next;
+
+		free(loop->slabs);
+		loop->slabs = next;
+	}
 	free(loop->heap);
 	free(loop->fds);
 	if (loop->sigfd >= 0)
@@ -113,53 +149,67 @@ evloop_del_fd(struct evloop *loop, int fd)
 	return 0;
 }
 
-/* --- timers: a binary min-heap on (at, seq) --- */
+/* --- timers: a 4-ary min-heap on (at, seq) --- */
+
+#define HEAP_ARITY	4
 
 static int
-timer_before(const struct ev_timer *a, const struct ev_timer *b)
+ent_before(const struct heap_ent *a, const struct heap_ent *b)
 {
 	return a->at < b->at || (a->at == b->at && a->seq < b->seq);
 }
 
 static void
-heap_swap(struct evloop *loop, size_t i, size_t j)
+heap_put(struct evloop *loop, size_t i, struct heap_ent e)
 {
-	struct ev_timer *t = loop->heap[i];
-
-	loop->heap[i] = loop->heap[j];
-	loop->heap[j] = t;
-	loop->heap[i]->heap_index = i;
-	loop->heap[j]->heap_index = j;
+	loop->heap[i] = e;
+	e.t->heap_index = i;
 }
 
+/* Moves e up from the hole at i to its place. */
 static void
-heap_up(struct evloop *loop, size_t i)
+heap_up(struct evloop *loop, size_t i, struct heap_ent e)
 {
 	while (i > 0) {
-		size_t parent = (i - 1) / 2;
+		size_t parent = (i - 1) / HEAP_ARITY;
 
-		if (!timer_before(loop->heap[i], loop->heap[parent]))
+		if (!ent_before(&e, &loop->heap[parent]))
 			break;
-		heap_swap(loop, i, parent);
+		heap_put(loop, i, loop->heap[parent]);
 		i = parent;
 	}
+	heap_put(loop, i, e);
 }
 
+/* Moves e down from the hole at i to its place. */
 static void
-heap_down(struct evloop *loop, size_t i)
+heap_down(struct evloop *loop, size_t i, struct heap_ent e)
 {
 	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
+		size_t first = HEAP_ARITY * i + 1, m;
 
-		if (l < loop->heap_len && timer_before(loop->heap[l], loop->heap[m]))
-			m = l;
-		if (r < loop->heap_len && timer_before(loop->heap[r], loop->heap[m]))
-			m = r;
-		if (m == i)
+		if (first >= loop->heap_len)
 			break;
-		heap_swap(loop, i, m);
+		m = first;
+		for (size_t c = first + 1; c < first + HEAP_ARITY && c < loop->heap_len; c++)
+			if (ent_before(&loop->heap[c], &loop->heap[m]))
+				m = c;
+		if (!ent_before(&loop->heap[m], &e))
+			break;
+		heap_put(loop, i, loop->heap[m]);
 		i = m;
 	}
+	heap_put(loop, i, e);
+}
+
+/* Puts e where the hole at i is, up or down as its key says. */
+static void
+heap_place(struct evloop *loop, size_t i, struct heap_ent e)
+{
+	if (i > 0 && ent_before(&e, &loop->heap[(i - 1) / HEAP_ARITY]))
+		heap_up(loop, i, e);
+	else
+		heap_down(loop, i, e);
 }
 
 static void
@@ -167,30 +217,68 @@ heap_remove(struct evloop *loop, size_t i)
 {
 	size_t last = --loop->heap_len;
 
-	if (i != last) {
-		heap_swap(loop, i, last);
-		heap_down(loop, i);
-		heap_up(loop, i);
+	if (i != last)
+		heap_place(loop, i, loop->heap[last]);
+}
+
+static struct ev_timer *
+timer_get(struct evloop *loop)
+{
+	struct ev_timer *t;
+
+	if (!TIMER_POOL)
+		return xcalloc(1, sizeof(*t));
+	if (loop->free_timers == NULL) {
+		struct timer_slab *s = xcalloc(1, sizeof(*s));
+
+		s->next = loop->slabs;
+		loop->slabs = s;
+		for (size_t i = TIMER_SLAB; i-- > 0;) {
+			s->t[i].next_free = loop->free_timers;
+			loop->free_timers = &s->t[i];
+		}
 	}
+	t = loop->free_timers;
+	loop->free_timers = t->next_free;
+	t->next_free = NULL;
+	return t;
+}
+
+static void
+timer_put(struct evloop *loop, struct ev_timer *t)
+{
+	if (!TIMER_POOL) {
+		free(t);
+		return;
+	}
+	t->cb = NULL;
+	t->arg = NULL;
+	t->next_free = loop->free_timers;
+	loop->free_timers = t;
 }
 
 struct ev_timer *
 evloop_timer_at(struct evloop *loop, int64_t at_ms, ev_timer_cb cb, void *arg)
 {
-	struct ev_timer *t = xcalloc(1, sizeof(*t));
+	struct ev_timer *t = timer_get(loop);
+	struct heap_ent e = { .at = at_ms, .seq = loop->timer_seq++, .t = t };
 
-	t->at = at_ms;
-	t->seq = loop->timer_seq++;
 	t->cb = cb;
 	t->arg = arg;
 	if (loop->heap_len == loop->heap_cap) {
 		loop->heap_cap = loop->heap_cap ? loop->heap_cap * 2 : 64;
 		loop->heap = xreallocarray(loop->heap, loop->heap_cap, sizeof(*loop->heap));
 	}
-	t->heap_index = loop->heap_len;
-	loop->heap[loop->heap_len++] = t;
-	heap_up(loop, t->heap_index);
+	heap_up(loop, loop->heap_len++, e);
 	return t;
+}
+
+void
+evloop_timer_move(struct evloop *loop, struct ev_timer *t, int64_t at_ms)
+{
+	struct heap_ent e = { .at = at_ms, .seq = loop->timer_seq++, .t = t };
+
+	heap_place(loop, t->heap_index, e);
 }
 
 void
@@ -199,7 +287,7 @@ evloop_timer_cancel(struct evloop *loop, struct ev_timer *t)
 	if (t == NULL)
 		return;
 	heap_remove(loop, t->heap_index);
-	free(t);
+	timer_put(loop, t);
 }
 
 static void
@@ -209,13 +297,13 @@ run_due_timers(struct evloop *loop)
 	/* Bounded: timers added while running wait for the next turn. */
 	size_t budget = loop->heap_len;
 
-	while (budget-- > 0 && loop->heap_len > 0 && loop->heap[0]->at <= now) {
-		struct ev_timer *t = loop->heap[0];
+	while (budget-- > 0 && loop->heap_len > 0 && loop->heap[0].at <= now) {
+		struct ev_timer *t = loop->heap[0].t;
 		ev_timer_cb cb = t->cb;
 		void *arg = t->arg;
 
 		heap_remove(loop, 0);
-		free(t);
+		timer_put(loop, t);
 		cb(arg);
 	}
 }
@@ -272,7 +360,7 @@ evloop_run(struct evloop *loop)
 		int timeout = -1, n;
 
 		if (loop->heap_len > 0) {
-			int64_t wait = loop->heap[0]->at - mono_ms();
+			int64_t wait = loop->heap[0].at - mono_ms();
 
 			timeout = wait < 0 ? 0 : (wait > 60000 ? 60000 : (int)wait);
 		}

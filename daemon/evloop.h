@@ -22,6 +22,9 @@ int evloop_del_fd(struct evloop *loop, int fd);
  * the callback has run or evloop_timer_cancel() is called. */
 struct ev_timer *evloop_timer_at(struct evloop *loop, int64_t at_ms, ev_timer_cb cb, void *arg);
 void evloop_timer_cancel(struct evloop *loop, struct ev_timer *t);
+/* Re-arms a pending timer (same callback) at another time, as if it were new:
+ * it runs after timers already due at that time. Cheaper than cancel and add. */
+void evloop_timer_move(struct evloop *loop, struct ev_timer *t, int64_t at_ms);
 
 /* Signals are blocked and read through a signalfd. */
 int evloop_add_signal(struct evloop *loop, int signo, ev_signal_cb cb, void *arg);

@@ -189,13 +189,17 @@ static int response_cb(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu,
 
 static void retry_due(void *arg);
 
-/* (Re)arms one of a device's timers: its next poll, its request's retry. */
+/*
+ * (Re)arms one of a device's timers: its next poll, its request's retry.
+ * Each pointer only ever holds timers of one callback, so a pending one moves.
+ */
 static void
 device_timer(struct device *d, struct ev_timer **t, int64_t at, ev_timer_cb cb)
 {
 	if (*t)
-		evloop_timer_cancel(d->p->loop, *t);
-	*t = evloop_timer_at(d->p->loop, at, cb, d);
+		evloop_timer_move(d->p->loop, *t, at);
+	else
+		*t = evloop_timer_at(d->p->loop, at, cb, d);
 }
 
 static void
