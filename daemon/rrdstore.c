@@ -38,10 +38,21 @@
 #define RETRY_MAX_MS		60000
 
 /*
+ * A file's data sources, in the file's order, with the template
+ * rrd_update_r() takes ("a:b:c"). Files of one metric group share one list:
+ * the writer keeps each distinct list once.
+ */
+struct ds_list {
+	size_t n;
+	char ds[RRD_MAX_DS][DS_NAME_MAX];
+	char tmpl[RRD_MAX_DS * DS_NAME_MAX];
+};
+
+/*
  * What we know about one archive file, learned once and kept up to date.
- * Thousands of them live in memory: sized to their data sources, and held
- * samples are kept as numbers (1 + n_ds doubles each, the time first), not
- * as the text rrd_update_r() takes, which is made only when they are written.
+ * Thousands of them live in memory: held samples are kept as numbers
+ * (1 + n_ds doubles each, the time first), not as the text rrd_update_r()
+ * takes, which is made only when they are written.
  */
 struct rrd_file {
 	time_t last;				/* last update written (or queued) */
@@ -49,10 +60,8 @@ struct rrd_file {
 	int n_pend, cap_pend;
 	time_t flush_at;
 	size_t n_ds;
-	char ds[][DS_NAME_MAX];			/* in the file's order */
+	const struct ds_list *dsl;		/* the writer's; lives as long */
 };
-
-#define FILE_SIZE(n)	(sizeof(struct rrd_file) + (n) * sizeof(((struct rrd_file *)0)->ds[0]))
 
 struct rrd_writer {
 	char state_dir[PATH_MAX];
@@ -60,6 +69,7 @@ struct rrd_writer {
 	int daemon_unix;		/* local socket: absolute paths */
 	struct rrd_layout layout;
 	struct hashmap *files;		/* path -> struct rrd_file */
+	struct hashmap *ds_lists;	/* template -> struct ds_list */
 	unsigned long errors;
 	unsigned long skipped;		/* samples not newer than the file */
 	int64_t retry_at;		/* mono_ms() of the next connection attempt */
@@ -300,6 +310,7 @@ rrd_writer_new(const char *state_dir, const char *rrdcached, unsigned long step)
 	w->daemon_unix = is_unix_address(w->daemon);
 	rrd_layout_for(step, &w->layout);
 	w->files = hashmap_new(64);
+	w->ds_lists = hashmap_new(16);
 	w->backoff_ms = RETRY_MIN_MS;
 	w->rl = rl;
 	if (w->daemon[0])
@@ -343,16 +354,13 @@ sample_text(char *buf, size_t len, time_t when, const double *v, size_t n)
 static int
 flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
 {
-	char tmpl[RRD_MAX_DS * DS_NAME_MAX];
-	size_t tl = 0, one = SAMPLE_TEXT_MAX(f->n_ds);
+	const char *tmpl = f->dsl->tmpl;
+	size_t one = SAMPLE_TEXT_MAX(f->n_ds);
 	char *text, **argv;
 	int rc;
 
 	if (f->n_pend == 0)
 		return 0;
-	for (size_t i = 0; i < f->n_ds; i++)
-		tl += (size_t)snprintf(tmpl + tl, sizeof(tmpl) - tl, "%s%s", i ? ":" : "",
-		    f->ds[i]);
 	text = xreallocarray(NULL, (size_t)f->n_pend, one);
 	argv = xreallocarray(NULL, (size_t)f->n_pend, sizeof(*argv));
 	for (int i = 0; i < f->n_pend; i++) {
@@ -474,6 +482,7 @@ rrd_writer_free(struct rrd_writer *w)
 		log_debug("rrd: %lu samples were not newer than their file", w->skipped);
 	rrd_writer_flush(w, NULL);
 	hashmap_free(w->files, file_free);
+	hashmap_free(w->ds_lists, free);
 	free(w);
 }
 
@@ -540,35 +549,54 @@ create_file(struct rrd_writer *w, const char *path, const char *const *ds, size_
 	return 0;
 }
 
+/* The writer's one copy of this list of data sources. */
+static const struct ds_list *
+ds_list_intern(struct rrd_writer *w, const struct ds_list *l)
+{
+	struct ds_list *have = hashmap_get(w->ds_lists, l->tmpl);
+
+	if (have == NULL) {
+		have = xcalloc(1, sizeof(*have));
+		memcpy(have, l, sizeof(*have));
+		hashmap_put(w->ds_lists, have->tmpl, have);
+	}
+	return have;
+}
+
 /* The data sources and last update of an existing file; NULL if unreadable. */
 static struct rrd_file *
-read_file(const char *path)
+read_file(struct rrd_writer *w, const char *path)
 {
 	unsigned long n_ds = 0;
 	char **names = NULL, **last_ds = NULL;
+	struct ds_list l;
 	struct rrd_file *f = NULL;
 	time_t last = 0;
+	size_t tl = 0;
 	int rc = 0;
 
 	rrd_clear_error();
 	if (rrd_lastupdate_r(path, &last, &n_ds, &names, &last_ds) != 0)
 		return NULL;
-	if (n_ds > RRD_MAX_DS)
+	memset(&l, 0, sizeof(l));
+	if (n_ds == 0 || n_ds > RRD_MAX_DS)
 		rc = -1;
-	else
-		f = xcalloc(1, FILE_SIZE(n_ds));
 	for (unsigned long i = 0; i < n_ds; i++) {
-		if (rc == 0 && copy_string(f->ds[i], sizeof(f->ds[i]), names[i]) < 0)
+		if (rc == 0 && copy_string(l.ds[i], sizeof(l.ds[i]), names[i]) < 0)
 			rc = -1;
+		if (rc == 0)
+			tl += (size_t)snprintf(l.tmpl + tl, sizeof(l.tmpl) - tl, "%s%s",
+			    i ? ":" : "", l.ds[i]);
 		free(names[i]);
 		free(last_ds[i]);
 	}
 	free(names);
 	free(last_ds);
-	if (rc < 0) {
-		free(f);
+	if (rc < 0)
 		return NULL;
-	}
+	l.n = n_ds;
+	f = xcalloc(1, sizeof(*f));
+	f->dsl = ds_list_intern(w, &l);
 	f->n_ds = n_ds;
 	f->last = last;
 	return f;
@@ -584,7 +612,7 @@ same_ds(const struct rrd_file *f, const char *const *ds, size_t n)
 		size_t k;
 
 		for (k = 0; k < n; k++)
-			if (strcmp(f->ds[i], ds[k]) == 0)
+			if (strcmp(f->dsl->ds[i], ds[k]) == 0)
 				break;
 		if (k == n)
 			return 0;
@@ -642,7 +670,7 @@ file_for(struct rrd_writer *w, const char *path, const char *const *ds, size_t n
 		}
 		if (exists) {
 			daemon_flush(w, path);
-			if ((probe = read_file(path)) != NULL) {
+			if ((probe = read_file(w, path)) != NULL) {
 				if (same_ds(probe, ds, n)) {
 					hashmap_put(w->files, path, probe);
 					return probe;
@@ -675,7 +703,7 @@ file_for(struct rrd_writer *w, const char *path, const char *const *ds, size_t n
 	}
 	if (create_file(w, path, ds, n, when) < 0)
 		return NULL;
-	if ((probe = read_file(path)) == NULL || !same_ds(probe, ds, n)) {
+	if ((probe = read_file(w, path)) == NULL || !same_ds(probe, ds, n)) {
 		/* somebody else created it meanwhile, differently: next time */
 		file_free(probe);
 		fail(w, path, "cannot check new", rrd_test_error() ? rrd_errmsg() :
@@ -698,11 +726,10 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 	const char *instance, time_t when, const char *const *ds, const double *values,
 	size_t n)
 {
-	char path[PATH_MAX], tmpl[RRD_MAX_DS * DS_NAME_MAX], val[SAMPLE_TEXT_MAX(RRD_MAX_DS)];
+	char path[PATH_MAX], val[SAMPLE_TEXT_MAX(RRD_MAX_DS)];
 	double ordered[RRD_MAX_DS];
 	const char *argv[1];
 	struct rrd_file *f;
-	size_t tl = 0;
 	int rc;
 
 	if (w == NULL)
@@ -733,7 +760,7 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 	for (size_t i = 0; i < f->n_ds; i++) {
 		size_t k;
 
-		for (k = 0; k < n && strcmp(f->ds[i], ds[k]) != 0; k++)
+		for (k = 0; k < n && strcmp(f->dsl->ds[i], ds[k]) != 0; k++)
 			;
 		ordered[i] = values[k];
 	}
@@ -761,9 +788,6 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 	}
 	sample_text(val, sizeof(val), when, ordered, f->n_ds);
 	argv[0] = val;
-	for (size_t i = 0; i < f->n_ds; i++)
-		tl += (size_t)snprintf(tmpl + tl, sizeof(tmpl) - tl, "%s%s", i ? ":" : "",
-		    f->ds[i]);
 	rrd_clear_error();
 	if (w->daemon[0]) {
 		const char *name = daemon_name(w->daemon, path);
@@ -778,7 +802,7 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 			}
 		}
 	} else {
-		rc = rrd_update_r(path, tmpl, 1, argv);
+		rc = rrd_update_r(path, f->dsl->tmpl, 1, argv);
 	}
 	if (rc != 0) {
 		if (is_stale_update_error(rrd_get_error())) {
