@@ -1040,7 +1040,8 @@ poll_metrics(sqlite3 *db, const struct poll_result *r, sqlite3_int64 id, struct 
 		for (size_t j = 0; j < row->n_values; j++) {
 			const struct sample_value *v = &row->values[j];
 
-			if (memo && wmemo_skip(memo, fnv1a_str(rk, v->metric), value_fp(row, v),
+			if (memo && wmemo_skip(memo, wmemo_key(rk, fnv1a_str(rk, v->metric)),
+			    value_fp(row, v),
 			    (int64_t)r->when, DB_METRIC_REFRESH_S))
 				continue;
 			if (!bound && (sqlite3_bind_text(st, 2, row->group, -1, SQLITE_STATIC) != SQLITE_OK ||

@@ -54,10 +54,18 @@ wmemo_count(const struct wmemo *m)
 	return m ? m->n : 0;
 }
 
+/* Slots in a neighbourhood: 512 bytes, room for the values of a row. */
+#define HOOD	32
+
+/*
+ * The key's high half picks its neighbourhood, the low half its slot in it;
+ * linear probing from there stays in (or next to) the neighbourhood.
+ */
 static struct slot *
 find(struct slot *v, size_t cap, uint64_t key)
 {
-	size_t i = (size_t)(key ^ (key >> 29)) & (cap - 1);
+	uint64_t hi = (key >> 32) * 0x9e3779b97f4a7c15ULL;
+	size_t i = (size_t)((hi >> 32) * HOOD + (key & (HOOD - 1))) & (cap - 1);
 
 	while (v[i].key != 0 && v[i].key != key)
 		i = (i + 1) & (cap - 1);

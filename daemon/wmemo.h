@@ -25,7 +25,21 @@ void wmemo_clear(struct wmemo *m);
 size_t wmemo_count(const struct wmemo *m);
 
 /*
- * Keys and fingerprints are fnv1a() / fnv1a_str() (util.h) of their parts.
+ * A key from the hash of what groups values (one row of a poll: device,
+ * metric group and instance) and the hash of the value's own name: keys of
+ * one row sit in a few neighbouring cache lines of the table, so a poll's
+ * values are looked up in a few lines per row instead of one line each at
+ * random across the table (cold after the device's interval).
+ */
+static inline uint64_t
+wmemo_key(uint64_t group, uint64_t item)
+{
+	return (group & 0xffffffff00000000ULL) | ((item ^ (item >> 32)) & 0xffffffffULL);
+}
+
+/*
+ * Keys are wmemo_key() of fnv1a() / fnv1a_str() (util.h) hashes; fingerprints
+ * are such hashes of what was written.
  * 1 when the value with this key and fingerprint was written less than
  * max_age seconds before now: skip it. Otherwise records it as written now
  * and returns 0.

@@ -472,6 +472,35 @@ test_wmemo_grows(void **state)
 	wmemo_free(m);
 }
 
+/* Keys grouped by row (wmemo_key): many per row, rows of many sizes, all told apart. */
+static void
+test_wmemo_rows(void **state)
+{
+	struct wmemo *m = wmemo_new();
+	char name[32];
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		for (int r = 0; r < 2001; r++) {
+			uint64_t rk;
+			int n = r == 2000 ? 400 : 12;	/* one row far bigger than a neighbourhood */
+
+			snprintf(name, sizeof(name), "dev%d/if/%d", r / 6, r % 6);
+			rk = fnv1a_str(FNV_SEED, name);
+			for (int i = 0; i < n; i++) {
+				snprintf(name, sizeof(name), "metric%d", i);
+				assert_int_equal(wmemo_skip(m, wmemo_key(rk, fnv1a_str(rk, name)),
+				    (uint32_t)(r * 1000 + i), 100, 300), round);
+			}
+		}
+	}
+	assert_int_equal(wmemo_count(m), 2000 * 12 + 400);
+	/* the same item name in another row is another key */
+	assert_int_equal(wmemo_skip(m, wmemo_key(fnv1a_str(FNV_SEED, "other"),
+	    fnv1a_str(FNV_SEED, "metric0")), 0, 100, 300), 0);
+	wmemo_free(m);
+}
+
 static void
 test_rollback(void **state)
 {
@@ -762,6 +791,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_memo, setup, teardown),
 		cmocka_unit_test(test_wmemo_grows),
+		cmocka_unit_test(test_wmemo_rows),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_config, setup, teardown),
