@@ -278,14 +278,24 @@ static void
 heap_on_huge_pages(char **argv)
 {
 	const char *opt = getenv("NOCD_HUGEPAGES"), *pre = getenv("LD_PRELOAD");
+	char self[PATH_MAX];
+	ssize_t n;
 
 	if (getenv("GLIBC_TUNABLES") != NULL || (opt != NULL && strcmp(opt, "0") == 0) ||
 	    (pre != NULL && strstr(pre, "vgpreload") != NULL))
 		return;
+	/*
+	 * The binary's own path, not /proc/self/exe: the process's name (ps,
+	 * pgrep, pidof, top) is the name of the file executed.
+	 */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(self) - 1)
+		return;
+	self[n] = '\0';
 	if (setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 0) < 0)
 		return;
-	execv("/proc/self/exe", argv);
-	unsetenv("GLIBC_TUNABLES");	/* no /proc: go on with small pages */
+	execv(self, argv);
+	unsetenv("GLIBC_TUNABLES");	/* gone or replaced: go on with small pages */
 }
 
 int

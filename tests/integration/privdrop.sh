@@ -32,6 +32,8 @@ if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
 	check "heap marked for huge pages (MADV_HUGEPAGE)" \
 	    sh -c "awk '/^[0-9a-f]+-/ { h = /\\[heap\\]/ } h && /^VmFlags/' /proc/$NOCD_PID/smaps | grep -qw hg"
 fi
+# started again under its own name (pgrep nocd, pidof nocd), not /proc/self/exe's
+check "process name is nocd" [ "$(cat /proc/$NOCD_PID/comm)" = nocd ]
 # every thread, the store writer included
 for t in /proc/$NOCD_PID/task/*; do
 	check "thread $(basename "$t") unprivileged" grep -q "^Uid:	$uid	$uid	$uid	$uid\$" "$t/status"
