@@ -25,6 +25,7 @@
 
 #include "hashmap.h"
 #include "log.h"
+#include "pack.h"
 #include "rrdstore.h"
 #include "sanitize.h"
 #include "util.h"
@@ -50,14 +51,16 @@ struct ds_list {
 
 /*
  * What we know about one archive file, learned once and kept up to date.
- * Thousands of them live in memory: held samples are kept as numbers
- * (1 + n_ds doubles each, the time first), not as the text rrd_update_r()
- * takes, which is made only when they are written.
+ * Thousands of them live in memory: held samples are kept packed (pack.h),
+ * not as the text rrd_update_r() takes, which is made only when they are
+ * written.
  */
 struct rrd_file {
-	time_t last;				/* last update written (or queued) */
-	double *pend;				/* write-back: samples held */
-	int n_pend, cap_pend;
+	time_t last;				/* last update written or queued: */
+						/* while held, the newest held one's */
+	uint8_t *pend;				/* write-back: samples held, packed */
+	uint32_t pend_len, pend_cap;		/* bytes */
+	int n_pend;
 	time_t flush_at;
 	size_t n_ds;
 	const struct ds_list *dsl;		/* the writer's; lives as long */
@@ -355,28 +358,31 @@ static int
 flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
 {
 	const char *tmpl = f->dsl->tmpl;
-	size_t one = SAMPLE_TEXT_MAX(f->n_ds);
+	size_t one = SAMPLE_TEXT_MAX(f->n_ds), pos = 0;
+	double x[RRD_MAX_DS];
+	time_t when = 0;
 	char *text, **argv;
-	int rc;
+	int rc, n = 0;
 
 	if (f->n_pend == 0)
 		return 0;
 	text = xreallocarray(NULL, (size_t)f->n_pend, one);
 	argv = xreallocarray(NULL, (size_t)f->n_pend, sizeof(*argv));
-	for (int i = 0; i < f->n_pend; i++) {
-		const double *x = f->pend + (size_t)i * (f->n_ds + 1);
-
-		argv[i] = text + (size_t)i * one;
-		sample_text(argv[i], one, (time_t)x[0], x + 1, f->n_ds);
+	/* pack_sample() wrote them all whole: n ends at n_pend */
+	for (size_t used; n < f->n_pend && (used = unpack_sample(f->pend + pos,
+	    f->pend_len - pos, when, &when, x, f->n_ds)) > 0; n++) {
+		pos += used;
+		argv[n] = text + (size_t)n * one;
+		sample_text(argv[n], one, when, x, f->n_ds);
 	}
 	rrd_clear_error();
-	rc = rrd_update_r(path, tmpl, f->n_pend, (const char **)argv);
+	rc = rrd_update_r(path, tmpl, n, (const char **)argv);
 	w->flushes++;
 	if (rc != 0 && is_stale_update_error(rrd_get_error())) {
 		/* some were not newer than the file: write the rest one by one */
 		rrd_clear_error();
 		rc = 0;
-		for (int i = 0; i < f->n_pend; i++) {
+		for (int i = 0; i < n; i++) {
 			const char *each[1] = { argv[i] };
 
 			if (rrd_update_r(path, tmpl, 1, each) != 0) {
@@ -400,11 +406,12 @@ flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
 	 * A file is flushed at the same point of each hold time, so it will hold
 	 * as many again: keep room for that many, not for the growth's overshoot.
 	 */
-	if (f->cap_pend > f->n_pend) {
-		f->pend = xreallocarray(f->pend, (size_t)f->n_pend * (f->n_ds + 1), sizeof(*f->pend));
-		f->cap_pend = f->n_pend;
+	if (f->pend_cap > f->pend_len + PACK_SAMPLE_MAX(f->n_ds)) {
+		f->pend_cap = f->pend_len + (uint32_t)PACK_SAMPLE_MAX(f->n_ds);
+		f->pend = xreallocarray(f->pend, f->pend_cap, 1);
 	}
 	f->n_pend = 0;
+	f->pend_len = 0;
 	return rc ? -1 : 0;
 }
 
@@ -766,21 +773,22 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 	}
 	if (!w->daemon[0] && w->cache_s > 0) {
 		time_t now = time(NULL);
-		double *x;
+		size_t room = PACK_SAMPLE_MAX(f->n_ds);
 
 		/* held: flushed with the file's next ones (spread over the cache time) */
 		if (f->n_pend == 0)
 			f->flush_at = now + w->cache_s / 2 +
 			    (time_t)(name_hash(path) % (uint32_t)(w->cache_s / 2 + 1));
-		if (f->n_pend == f->cap_pend) {
+		if (f->pend_cap - f->pend_len < room) {
 			/* most files hold a few samples; grow by halves, not doubling */
-			f->cap_pend = f->cap_pend ? f->cap_pend + (f->cap_pend + 1) / 2 : 4;
-			f->pend = xreallocarray(f->pend, (size_t)f->cap_pend * (f->n_ds + 1),
-			    sizeof(*f->pend));
+			size_t cap = f->pend_cap ? f->pend_cap + f->pend_cap / 2 : 4 * room / 3;
+
+			f->pend_cap = (uint32_t)(cap < f->pend_len + room ? f->pend_len + room : cap);
+			f->pend = xreallocarray(f->pend, f->pend_cap, 1);
 		}
-		x = f->pend + (size_t)f->n_pend++ * (f->n_ds + 1);
-		x[0] = (double)when;
-		memcpy(x + 1, ordered, f->n_ds * sizeof(*x));
+		f->pend_len += (uint32_t)pack_sample(f->pend + f->pend_len,
+		    f->n_pend ? f->last : 0, when, ordered, f->n_ds);
+		f->n_pend++;
 		f->last = when;
 		if (now >= f->flush_at || f->n_pend >= 256)
 			return flush_file(w, path, f);

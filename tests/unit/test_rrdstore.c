@@ -1112,9 +1112,12 @@ test_write_cache(void **state)
 	assert_int_equal(rrd_path(sd, "c1", "if", "eth0", path, sizeof(path)), 0);
 	w = rrd_writer_new(sd, "", STEP);
 	rrd_writer_set_cache(w, 600);
+	/* held packed: zeros, values a float holds, others, unknowns */
 	for (int i = 0; i < 10; i++) {
-		double v[2] = { (double)i, (double)(100 + i) };
+		double v[2] = { (double)i, i % 3 == 2 ? NAN : 1e9 / 3 + i };
 
+		if (i == 9)
+			v[1] = 109;
 		assert_int_equal(rrd_writer_update(w, "c1", "if", "eth0", t0 + i * STEP, ds, v, 2),
 		    0);
 	}
@@ -1127,6 +1130,32 @@ test_write_cache(void **state)
 	last_values(path, &last, &n, names, vals);
 	assert_int_equal(last, t0 + 9 * STEP);
 	assert_true(fabs(strtod(vals[1], NULL) - 109) < 1e-9);
+	/* every held sample reached the file, not only the last */
+	{
+		time_t start = t0, end = t0 + 9 * STEP;
+		unsigned long step = STEP, n_ds = 0;
+		char **dsn = NULL;
+		rrd_value_t *data = NULL;
+
+		assert_int_equal(rrd_fetch_r(path, "AVERAGE", &start, &end, &step, &n_ds, &dsn,
+		    &data), 0);
+		assert_int_equal(step, STEP);
+		assert_int_equal(n_ds, 2);
+		for (int i = 1; i < 9; i++) {
+			/* row k covers (start + k * step, start + (k + 1) * step] */
+			const rrd_value_t *row = data + (size_t)((t0 + i * STEP - start) / STEP - 1) * 2;
+
+			assert_true(fabs(row[0] - i) < 1e-9);
+			if (i % 3 == 2)
+				assert_true(isnan(row[1]));
+			else
+				assert_true(fabs(row[1] - (1e9 / 3 + i)) < 1e-3);
+		}
+		for (unsigned long k = 0; k < n_ds; k++)
+			rrd_freemem(dsn[k]);
+		rrd_freemem(dsn);
+		rrd_freemem(data);
+	}
 	/* what is held when the writer stops is written */
 	{
 		double v[2] = { 7, 8 };
