@@ -47,8 +47,8 @@ value_tag(double x)
 	if (bits == 0)		/* +0.0 only: -0.0 keeps its sign as a float */
 		return TAG_ZERO;
 	f = (float)x;
-	/* exact, and not a double beyond float's range that rounded to infinity */
-	if ((double)f == x && (isinf(f) == isinf(x)))
+	/* exact (a double beyond float's range becomes infinity, which is not) */
+	if ((double)f == x)
 		return TAG_FLOAT;
 	return TAG_DOUBLE;
 }

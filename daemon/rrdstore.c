@@ -62,7 +62,6 @@ struct rrd_file {
 	uint32_t pend_len, pend_cap;		/* bytes */
 	int n_pend;
 	time_t flush_at;
-	size_t n_ds;
 	const struct ds_list *dsl;		/* the writer's; lives as long */
 };
 
@@ -358,7 +357,7 @@ static int
 flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
 {
 	const char *tmpl = f->dsl->tmpl;
-	size_t one = SAMPLE_TEXT_MAX(f->n_ds), pos = 0;
+	size_t one = SAMPLE_TEXT_MAX(f->dsl->n), pos = 0;
 	double x[RRD_MAX_DS];
 	time_t when = 0;
 	char *text, **argv;
@@ -370,10 +369,10 @@ flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
 	argv = xreallocarray(NULL, (size_t)f->n_pend, sizeof(*argv));
 	/* pack_sample() wrote them all whole: n ends at n_pend */
 	for (size_t used; n < f->n_pend && (used = unpack_sample(f->pend + pos,
-	    f->pend_len - pos, when, &when, x, f->n_ds)) > 0; n++) {
+	    f->pend_len - pos, when, &when, x, f->dsl->n)) > 0; n++) {
 		pos += used;
 		argv[n] = text + (size_t)n * one;
-		sample_text(argv[n], one, when, x, f->n_ds);
+		sample_text(argv[n], one, when, x, f->dsl->n);
 	}
 	rrd_clear_error();
 	rc = rrd_update_r(path, tmpl, n, (const char **)argv);
@@ -406,8 +405,8 @@ flush_file(struct rrd_writer *w, const char *path, struct rrd_file *f)
 	 * A file is flushed at the same point of each hold time, so it will hold
 	 * as many again: keep room for that many, not for the growth's overshoot.
 	 */
-	if (f->pend_cap > f->pend_len + PACK_SAMPLE_MAX(f->n_ds)) {
-		f->pend_cap = f->pend_len + (uint32_t)PACK_SAMPLE_MAX(f->n_ds);
+	if (f->pend_cap > f->pend_len + PACK_SAMPLE_MAX(f->dsl->n)) {
+		f->pend_cap = f->pend_len + (uint32_t)PACK_SAMPLE_MAX(f->dsl->n);
 		f->pend = xreallocarray(f->pend, f->pend_cap, 1);
 	}
 	f->n_pend = 0;
@@ -604,7 +603,6 @@ read_file(struct rrd_writer *w, const char *path)
 	l.n = n_ds;
 	f = xcalloc(1, sizeof(*f));
 	f->dsl = ds_list_intern(w, &l);
-	f->n_ds = n_ds;
 	f->last = last;
 	return f;
 }
@@ -613,7 +611,7 @@ read_file(struct rrd_writer *w, const char *path)
 static int
 same_ds(const struct rrd_file *f, const char *const *ds, size_t n)
 {
-	if (f->n_ds != n)
+	if (f->dsl->n != n)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t k;
@@ -764,7 +762,7 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 	}
 
 	/* values in the file's order: rrdcached takes no template */
-	for (size_t i = 0; i < f->n_ds; i++) {
+	for (size_t i = 0; i < f->dsl->n; i++) {
 		size_t k;
 
 		for (k = 0; k < n && strcmp(f->dsl->ds[i], ds[k]) != 0; k++)
@@ -773,7 +771,7 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 	}
 	if (!w->daemon[0] && w->cache_s > 0) {
 		time_t now = time(NULL);
-		size_t room = PACK_SAMPLE_MAX(f->n_ds);
+		size_t room = PACK_SAMPLE_MAX(f->dsl->n);
 
 		/* held: flushed with the file's next ones (spread over the cache time) */
 		if (f->n_pend == 0)
@@ -787,14 +785,14 @@ rrd_writer_update(struct rrd_writer *w, const char *device, const char *group,
 			f->pend = xreallocarray(f->pend, f->pend_cap, 1);
 		}
 		f->pend_len += (uint32_t)pack_sample(f->pend + f->pend_len,
-		    f->n_pend ? f->last : 0, when, ordered, f->n_ds);
+		    f->n_pend ? f->last : 0, when, ordered, f->dsl->n);
 		f->n_pend++;
 		f->last = when;
 		if (now >= f->flush_at || f->n_pend >= 256)
 			return flush_file(w, path, f);
 		return 0;
 	}
-	sample_text(val, sizeof(val), when, ordered, f->n_ds);
+	sample_text(val, sizeof(val), when, ordered, f->dsl->n);
 	argv[0] = val;
 	rrd_clear_error();
 	if (w->daemon[0]) {
