@@ -199,6 +199,7 @@ enum stmt_id {
 	ST_DEV_REMOVE,
 	ST_POLL_DEVICE,
 	ST_POLL_METRIC,
+	ST_POLL_VALUE,
 	ST_COUNT
 };
 
@@ -252,6 +253,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " ON CONFLICT(device_id, grp, instance, metric) DO UPDATE SET"
 	    " label = excluded.label, unit = excluded.unit, value = excluded.value,"
 	    " text = excluded.text, updated = excluded.updated",
+	/*
+	 * The same numbers as ST_POLL_METRIC (?4 and ?6 are bound, not used): a
+	 * plain update leaves metrics_label alone and finds the row once.
+	 */
+	[ST_POLL_VALUE] =
+	    "UPDATE metrics SET value = ?7, text = ?8, updated = ?9"
+	    " WHERE device_id = ?1 AND grp = ?2 AND instance = ?3 AND metric = ?5",
 };
 
 #define SQL_CACHE 64		/* statements kept by db_prepare_cached() per connection */
@@ -1002,66 +1010,107 @@ bind_value(sqlite3_stmt *st, const struct sample_value *v)
 	return 0;
 }
 
-/* What a value's row in metrics holds besides its key. */
+/* A value's fingerprint for the memo: what its row holds of it... */
 static uint32_t
-value_fp(const struct sample_row *row, const struct sample_value *v)
+value_fp(const struct sample_value *v)
 {
-	uint64_t h = fnv1a_str(FNV_SEED, row->label);
 	double x = isnan(v->value) ? NAN : v->value;
+	uint64_t h = fnv1a(FNV_SEED, &x, sizeof(x));
 
-	h = fnv1a_str(h, v->unit);
-	h = fnv1a(h, &x, sizeof(x));
 	h = fnv1a_str(h, v->text);
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* ...and of what goes with it, which a plain value update leaves as it was. */
+static uint8_t
+meta_fp(const struct sample_row *row, const struct sample_value *v)
+{
+	uint64_t h = fnv1a_str(fnv1a_str(FNV_SEED, row->label), v->unit);
+
+	return (uint8_t)(h ^ (h >> 32) ^ (h >> 16) ^ (h >> 8));
+}
+
+/*
+ * One value through a metric statement, the row's columns bound first when
+ * this statement does not hold them yet. The rows it changed, or -1.
+ */
+static int
+metric_step(sqlite3 *db, sqlite3_stmt *st, const struct sample_row *row,
+    const struct sample_value *v, int *bound)
+{
+	int n;
+
+	if (!*bound && (sqlite3_bind_text(st, 2, row->group, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, row->instance, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 4, row->label, -1, SQLITE_STATIC) != SQLITE_OK)) {
+		db_error(db, "bind");
+		return -1;
+	}
+	*bound = 1;
+	if (bind_value(st, v) < 0) {
+		db_error(db, "bind");
+		return -1;
+	}
+	if (stmt_run(db, st, NULL, NULL) < 0)
+		return -1;
+	n = sqlite3_changes(db);
+	sqlite3_reset(st);
+	return n;
+}
+
 /*
  * The hot path: bindings stay between steps, so per row only the row's
- * columns and per value only the value's are bound again, and a value the
- * memo knows unchanged is not written at all.
+ * columns and per value only the value's are bound again; a value the memo
+ * knows unchanged is not written at all, and one whose label and unit it
+ * knows unchanged is updated alone (no upsert, no index entry rewritten).
  */
 static int
 poll_metrics(sqlite3 *db, const struct poll_result *r, sqlite3_int64 id, struct wmemo *memo)
 {
-	sqlite3_stmt *st = stmt(db, ST_POLL_METRIC);
+	sqlite3_stmt *up = stmt(db, ST_POLL_METRIC), *val = stmt(db, ST_POLL_VALUE);
 	uint64_t dev = fnv1a_str(FNV_SEED, r->device);
 	int rc = -1;
 
-	if (st == NULL)
+	if (up == NULL || val == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 9, (sqlite3_int64)r->when) != SQLITE_OK)
-		goto bind;
+	if (sqlite3_bind_int64(up, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int64(up, 9, (sqlite3_int64)r->when) != SQLITE_OK ||
+	    sqlite3_bind_int64(val, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int64(val, 9, (sqlite3_int64)r->when) != SQLITE_OK) {
+		db_error(db, "bind");
+		goto out;
+	}
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const struct sample_row *row = &r->rows[i];
 		uint64_t rk = fnv1a_str(fnv1a_str(dev, row->group), row->instance);
-		int bound = 0;
+		int up_bound = 0, val_bound = 0;
 
 		for (size_t j = 0; j < row->n_values; j++) {
 			const struct sample_value *v = &row->values[j];
+			enum wmemo_verdict vd = WMEMO_WRITE;
+			int n;
 
-			if (memo && wmemo_skip(memo, wmemo_key(rk, fnv1a_str(rk, v->metric)),
-			    value_fp(row, v),
-			    (int64_t)r->when, DB_METRIC_REFRESH_S))
+			if (memo)
+				vd = wmemo_check(memo, wmemo_key(rk, fnv1a_str(rk, v->metric)),
+				    value_fp(v), meta_fp(row, v), (int64_t)r->when,
+				    DB_METRIC_REFRESH_S);
+			if (vd == WMEMO_SKIP)
 				continue;
-			if (!bound && (sqlite3_bind_text(st, 2, row->group, -1, SQLITE_STATIC) != SQLITE_OK ||
-			    sqlite3_bind_text(st, 3, row->instance, -1, SQLITE_STATIC) != SQLITE_OK ||
-			    sqlite3_bind_text(st, 4, row->label, -1, SQLITE_STATIC) != SQLITE_OK))
-				goto bind;
-			bound = 1;
-			if (bind_value(st, v) < 0)
-				goto bind;
-			if (stmt_run(db, st, NULL, NULL) < 0)
+			if (vd == WMEMO_VALUE) {
+				if ((n = metric_step(db, val, row, v, &val_bound)) < 0)
+					goto out;
+				if (n > 0)
+					continue;
+				/* not there after all: the upsert puts it back */
+			}
+			if (metric_step(db, up, row, v, &up_bound) < 0)
 				goto out;
-			sqlite3_reset(st);
 		}
 	}
 	rc = 0;
-	goto out;
-bind:
-	db_error(db, "bind");
 out:
-	stmt_done(st);
+	stmt_done(up);
+	stmt_done(val);
 	return rc;
 }
 

@@ -9,8 +9,11 @@
 struct slot {
 	uint64_t key;		/* 0: empty */
 	uint32_t fp;
-	uint32_t when;		/* seconds, wrapping: only differences count */
+	uint32_t when : 24;	/* seconds, wrapping: only differences count */
+	uint32_t meta : 8;
 };
+
+#define WHEN_MASK 0xffffffu
 
 struct wmemo {
 	struct slot *v;
@@ -86,17 +89,22 @@ grow(struct wmemo *m)
 	m->cap = cap;
 }
 
-int
-wmemo_skip(struct wmemo *m, uint64_t key, uint32_t fp, int64_t now, unsigned max_age)
+enum wmemo_verdict
+wmemo_check(struct wmemo *m, uint64_t key, uint32_t fp, uint8_t meta, int64_t now,
+    unsigned max_age)
 {
 	struct slot *s;
-	uint32_t t = (uint32_t)now;
+	uint32_t t = (uint32_t)now & WHEN_MASK;
+	enum wmemo_verdict v = WMEMO_WRITE;
 
 	if (key == 0)
 		key = 1;
 	s = find(m->v, m->cap, key);
-	if (s->key == key && s->fp == fp && (uint32_t)(t - s->when) < max_age)
-		return 1;
+	if (s->key == key && ((t - s->when) & WHEN_MASK) < max_age && s->meta == meta) {
+		if (s->fp == fp)
+			return WMEMO_SKIP;
+		v = WMEMO_VALUE;
+	}
 	if (s->key == 0) {
 		if ((m->n + 1) * 2 > m->cap) {
 			grow(m);
@@ -106,6 +114,9 @@ wmemo_skip(struct wmemo *m, uint64_t key, uint32_t fp, int64_t now, unsigned max
 	}
 	s->key = key;
 	s->fp = fp;
-	s->when = t;
-	return 0;
+	s->meta = meta;
+	/* a full write is due max_age after the last one, not after the last value */
+	if (v == WMEMO_WRITE)
+		s->when = t;
+	return v;
 }

@@ -6,10 +6,11 @@
  * `updated` time stays recent while the device answers.
  *
  * 16 bytes per metric: a 64-bit hash of device, group, instance and metric
- * name, a 32-bit fingerprint of what was written, and when. A hash collision
- * delays a write by at most max_age. The writer clears the memo whenever
- * the database may no longer hold what it says (a failed transaction, a
- * device removed).
+ * name, a 32-bit fingerprint of the value written, an 8-bit one of what the
+ * row says about it (label, unit), and when (24 bits of seconds). A hash
+ * collision delays a write by at most max_age. The writer clears the memo
+ * whenever the database may no longer hold what it says (a failed
+ * transaction, a device removed).
  */
 #ifndef NOCD_WMEMO_H
 #define NOCD_WMEMO_H
@@ -37,13 +38,22 @@ wmemo_key(uint64_t group, uint64_t item)
 	return (group & 0xffffffff00000000ULL) | ((item ^ (item >> 32)) & 0xffffffffULL);
 }
 
+enum wmemo_verdict {
+	WMEMO_WRITE,	/* new, label or unit changed, or max_age since the last full write */
+	WMEMO_SKIP,	/* unchanged since it was written, within max_age of the full write */
+	WMEMO_VALUE	/* only the value changed, within max_age of the full write */
+};
+
 /*
- * Keys are wmemo_key() of fnv1a() / fnv1a_str() (util.h) hashes; fingerprints
- * are such hashes of what was written.
- * 1 when the value with this key and fingerprint was written less than
- * max_age seconds before now: skip it. Otherwise records it as written now
- * and returns 0.
+ * Keys are wmemo_key() of fnv1a() / fnv1a_str() (util.h) hashes; `fp` is such
+ * a hash of the value, `meta` one of what goes with it (any 8 bits of one).
+ * Anything but WMEMO_SKIP records the value as written now. WMEMO_VALUE
+ * means that the row is there (it was written by this memo's writer since
+ * the memo was last cleared) and holds this meta: updating the value alone
+ * is enough. An 8-bit meta that collides makes a changed label wait for the
+ * next full write, at most max_age.
  */
-int wmemo_skip(struct wmemo *m, uint64_t key, uint32_t fp, int64_t now, unsigned max_age);
+enum wmemo_verdict wmemo_check(struct wmemo *m, uint64_t key, uint32_t fp, uint8_t meta,
+    int64_t now, unsigned max_age);
 
 #endif

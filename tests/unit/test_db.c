@@ -326,12 +326,12 @@ find_metric_json(json_t *dev, const char *metric, const char *instance)
 }
 
 static void
-poll_with_metrics(sqlite3 *db, time_t when, double in_bits)
+poll_labelled(sqlite3 *db, time_t when, double in_bits, const char *label)
 {
 	struct poll_result *r = make_poll("sw1", when, "up", 1);
 	struct sample_row *row;
 
-	row = add_row(r, "interface", "10", "eth9");
+	row = add_row(r, "interface", "10", label);
 	add_value(row, "in_bits", "bit/s", in_bits, NULL);
 	add_value(row, "out_bits", "bit/s", NAN, NULL);
 	row = add_row(r, "interface", "2", "eth0");
@@ -340,6 +340,12 @@ poll_with_metrics(sqlite3 *db, time_t when, double in_bits)
 	row = add_row(r, "cpu", "_", NULL);
 	add_value(row, "load", "%", 12, NULL);
 	apply(db, r);
+}
+
+static void
+poll_with_metrics(sqlite3 *db, time_t when, double in_bits)
+{
+	poll_labelled(db, when, in_bits, "eth9");
 }
 
 static void
@@ -434,11 +440,23 @@ test_metrics_memo(void **state)
 	assert_string_equal(updated_of(db, "cpu.load", "_", buf, sizeof(buf)),
 	    "1970-01-01T00:16:40Z");
 	assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE updated = 1120", NULL), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE value = 250", NULL), 1);
+	/* a new label is written with the value, and to the row's other values */
+	poll_labelled(db, 1150, 260, "uplink");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE label = 'uplink'"
+	    " AND updated = 1150", NULL), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE value = 260", NULL), 1);
+	/* a value-only update keeps the label */
+	poll_labelled(db, 1180, 250, "uplink");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE label = 'uplink'"
+	    " AND value = 250 AND updated = 1180", NULL), 1);
+	poll_with_metrics(db, 1190, 250);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE label = 'eth9'", NULL), 2);
 	/* unchanged, but its last write is DB_METRIC_REFRESH_S old */
 	poll_with_metrics(db, 1000 + DB_METRIC_REFRESH_S, 250);
 	assert_string_equal(updated_of(db, "cpu.load", "_", buf, sizeof(buf)),
 	    "1970-01-01T00:21:40Z");
-	assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE updated = 1300", NULL), 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM metrics WHERE updated = 1300", NULL), 3);
 	/* a cleared memo (failed transaction, removed device) writes everything */
 	wmemo_clear(memo);
 	assert_int_equal(wmemo_count(memo), 0);
@@ -460,15 +478,41 @@ test_wmemo_grows(void **state)
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < 5000; i++) {
 			snprintf(key, sizeof(key), "dev%d", i);
-			assert_int_equal(wmemo_skip(m, fnv1a_str(FNV_SEED, key), (uint32_t)i,
-			    100, 300), round);
+			assert_int_equal(wmemo_check(m, fnv1a_str(FNV_SEED, key), (uint32_t)i, 1,
+			    100, 300), round ? WMEMO_SKIP : WMEMO_WRITE);
 		}
 	}
 	assert_int_equal(wmemo_count(m), 5000);
-	/* another fingerprint is a change; so is age */
-	assert_int_equal(wmemo_skip(m, fnv1a_str(FNV_SEED, "dev7"), 8, 100, 300), 0);
-	assert_int_equal(wmemo_skip(m, fnv1a_str(FNV_SEED, "dev8"), 8, 400, 300), 0);
-	assert_int_equal(wmemo_skip(m, fnv1a_str(FNV_SEED, "dev8"), 8, 699, 300), 1);
+	wmemo_free(m);
+}
+
+/* What the memo says of a value: skip it, its value alone, or all of it. */
+static void
+test_wmemo_verdicts(void **state)
+{
+	struct wmemo *m = wmemo_new();
+	uint64_t k = fnv1a_str(FNV_SEED, "dev7");
+
+	(void)state;
+	assert_int_equal(wmemo_check(m, k, 8, 1, 100, 300), WMEMO_WRITE);
+	assert_int_equal(wmemo_check(m, k, 8, 1, 150, 300), WMEMO_SKIP);
+	/* another value with the same meta: the value alone */
+	assert_int_equal(wmemo_check(m, k, 9, 1, 160, 300), WMEMO_VALUE);
+	assert_int_equal(wmemo_check(m, k, 9, 1, 170, 300), WMEMO_SKIP);
+	/* another meta: all of it, and from then on that meta */
+	assert_int_equal(wmemo_check(m, k, 9, 2, 180, 300), WMEMO_WRITE);
+	assert_int_equal(wmemo_check(m, k, 9, 2, 190, 300), WMEMO_SKIP);
+	assert_int_equal(wmemo_check(m, k, 10, 2, 200, 300), WMEMO_VALUE);
+	/* max_age counts from the last full write (180), not from a value-only one */
+	assert_int_equal(wmemo_check(m, k, 11, 2, 479, 300), WMEMO_VALUE);
+	assert_int_equal(wmemo_check(m, k, 11, 2, 480, 300), WMEMO_WRITE);
+	assert_int_equal(wmemo_check(m, k, 11, 2, 779, 300), WMEMO_SKIP);
+	assert_int_equal(wmemo_check(m, k, 11, 2, 780, 300), WMEMO_WRITE);
+	/* times wrap (24 bits of seconds are kept): only differences count */
+	assert_int_equal(wmemo_check(m, k, 11, 2, 0x1000000LL + 790, 300), WMEMO_SKIP);
+	assert_int_equal(wmemo_check(m, k, 11, 2, 0xffffffLL + 1080, 300), WMEMO_SKIP);
+	assert_int_equal(wmemo_check(m, k, 11, 2, 0xffffffLL + 1081, 300), WMEMO_WRITE);
+	assert_int_equal(wmemo_count(m), 1);
 	wmemo_free(m);
 }
 
@@ -489,15 +533,16 @@ test_wmemo_rows(void **state)
 			rk = fnv1a_str(FNV_SEED, name);
 			for (int i = 0; i < n; i++) {
 				snprintf(name, sizeof(name), "metric%d", i);
-				assert_int_equal(wmemo_skip(m, wmemo_key(rk, fnv1a_str(rk, name)),
-				    (uint32_t)(r * 1000 + i), 100, 300), round);
+				assert_int_equal(wmemo_check(m, wmemo_key(rk, fnv1a_str(rk, name)),
+				    (uint32_t)(r * 1000 + i), 0, 100, 300),
+				    round ? WMEMO_SKIP : WMEMO_WRITE);
 			}
 		}
 	}
 	assert_int_equal(wmemo_count(m), 2000 * 12 + 400);
 	/* the same item name in another row is another key */
-	assert_int_equal(wmemo_skip(m, wmemo_key(fnv1a_str(FNV_SEED, "other"),
-	    fnv1a_str(FNV_SEED, "metric0")), 0, 100, 300), 0);
+	assert_int_equal(wmemo_check(m, wmemo_key(fnv1a_str(FNV_SEED, "other"),
+	    fnv1a_str(FNV_SEED, "metric0")), 0, 0, 100, 300), WMEMO_WRITE);
 	wmemo_free(m);
 }
 
@@ -791,6 +836,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_memo, setup, teardown),
 		cmocka_unit_test(test_wmemo_grows),
+		cmocka_unit_test(test_wmemo_verdicts),
 		cmocka_unit_test(test_wmemo_rows),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_round_trip, setup, teardown),
