@@ -167,6 +167,21 @@ struct poller {
 	struct log_ratelimit rl;
 	struct rule_engine *rules;
 	struct hashmap *by_addr;	/* configured address -> device name (owned copy) */
+	struct walk_spare *spare;	/* walk states of polls that ended, for the next */
+	size_t n_spare;
+};
+
+/*
+ * A walk state (about 2 KB a column) is kept by a device only while its poll
+ * runs, and goes back to the poller's spares when it ends: a poll takes one
+ * there, not a fresh allocation this large (which glibc serves only after
+ * sorting what was freed since). At most WALK_SPARES are kept: polls in
+ * flight at once, in a burst.
+ */
+#define WALK_SPARES 256
+struct walk_spare {
+	struct walk_spare *next;
+	int cap;
 };
 
 static const struct probe_memo no_probe_memo;
@@ -511,6 +526,41 @@ column_polled(const struct probe *pr, int col)
 	return pr->cols[col].type != COL_DERIVED;
 }
 
+/* A spare walk state for this device, when there is one. */
+static void
+walk_take(struct device *d)
+{
+	struct poller *p = d->p;
+	struct walk_spare *w = p->spare;
+
+	if (w == NULL)
+		return;
+	p->spare = w->next;
+	p->n_spare--;
+	d->walk_cap = w->cap;
+	d->walk = (struct walk_col *)(void *)w;
+}
+
+/* The device's walk state back to the spares, or freed when there are enough. */
+static void
+walk_give(struct device *d)
+{
+	struct poller *p = d->p;
+	struct walk_spare *w = (struct walk_spare *)(void *)d->walk;
+
+	if (w != NULL && p->n_spare < WALK_SPARES) {
+		w->cap = d->walk_cap;
+		w->next = p->spare;
+		p->spare = w;
+		p->n_spare++;
+	} else {
+		free(w);
+	}
+	d->walk = NULL;
+	d->walk_cap = 0;
+	d->walk_ncols = 0;
+}
+
 static void
 walk_start(struct device *d)
 {
@@ -521,6 +571,8 @@ walk_start(struct device *d)
 	 * hold one, and only for the columns of the widest probe so far. The
 	 * OIDs are written before they are read, so nothing is cleared.
 	 */
+	if (d->walk == NULL)
+		walk_take(d);
 	if (d->walk == NULL || d->walk_cap < pr->n_cols + 1) {
 		free(d->walk);
 		d->walk_cap = pr->n_cols + 1;
@@ -1487,9 +1539,7 @@ poll_finish(struct device *d, const char *status, const char *reason)
 	d->step = STEP_IDLE;
 	busy_remove(p, d);
 	rows_reset(d);
-	free(d->walk);
-	d->walk = NULL;
-	d->walk_ncols = 0;
+	walk_give(d);
 	d->counters_reset = 0;
 	r->ok = strcmp(status, "up") == 0;
 	nocd_strlcpy(r->status, status, sizeof(r->status));
@@ -1604,9 +1654,7 @@ device_close(struct device *d)
 	poll_result_free(d->res);
 	d->res = NULL;
 	rows_reset(d);
-	free(d->walk);
-	d->walk = NULL;
-	d->walk_ncols = 0;
+	walk_give(d);
 }
 
 static void
@@ -1870,6 +1918,12 @@ poller_free(struct poller *p)
 		return;
 	hashmap_free(p->devices, device_free);
 	hashmap_free(p->by_addr, free);
+	while (p->spare != NULL) {
+		struct walk_spare *w = p->spare;
+
+		p->spare = w->next;
+		free(w);
+	}
 	netsnmp_large_fd_set_cleanup(&p->fdset);
 	rules_engine_free(p->rules);
 	free(p);
