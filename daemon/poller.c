@@ -568,8 +568,9 @@ walk_start(struct device *d)
 
 	/*
 	 * The walk state is big (a full OID per column): only polls in flight
-	 * hold one, and only for the columns of the widest probe so far. The
-	 * OIDs are written before they are read, so nothing is cleared.
+	 * hold one (the poller keeps those of ended polls as spares), and only
+	 * for the columns of the widest probe so far. The OIDs are written
+	 * before they are read, so nothing is cleared.
 	 */
 	if (d->walk == NULL)
 		walk_take(d);
