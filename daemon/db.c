@@ -197,6 +197,7 @@ enum stmt_id {
 	ST_DEV_UPSERT,
 	ST_SEC_UPSERT,
 	ST_DEV_REMOVE,
+	ST_DEVICE_ID,
 	ST_POLL_DEVICE,
 	ST_POLL_METRIC,
 	ST_POLL_VALUE,
@@ -228,7 +229,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " priv_proto = excluded.priv_proto, priv_key = excluded.priv_key,"
 	    " engine_id = excluded.engine_id",
 	[ST_DEV_REMOVE] = "DELETE FROM devices WHERE name = ?1",
-	/* SET expressions see the old row, so status_since compares the old status */
+	[ST_DEVICE_ID] = "SELECT id FROM devices WHERE name = ?1",
+	/*
+	 * SET expressions see the old row, so status_since compares the old
+	 * status. By id (the memo keeps it), with no RETURNING: a RETURNING
+	 * clause makes SQLite gather its rows in a temporary b-tree, and the
+	 * name a lookup in the name index, which together cost as much again
+	 * as the update itself. The name is compared in the row found, so an
+	 * id the memo kept too long can never update another device.
+	 */
 	[ST_POLL_DEVICE] =
 	    "UPDATE devices SET"
 	    " status_since = CASE WHEN status IS NOT ?2 OR status_since IS NULL"
@@ -245,7 +254,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    " sys_uptime = coalesce(?11, sys_uptime),"
 	    " vendor = coalesce(?12, vendor),"
 	    " class = coalesce(?13, class)"
-	    " WHERE name = ?14 RETURNING id",
+	    " WHERE id = ?14 AND name = ?15",
 	[ST_POLL_METRIC] =
 	    "INSERT INTO metrics(device_id, grp, instance, label, metric, unit,"
 	    " value, text, updated)"
@@ -971,22 +980,23 @@ bind_poll_device(sqlite3_stmt *st, const struct poll_result *r)
 	    (r->have_uptime ? sqlite3_bind_int64(st, 11, r->sys_uptime) :
 	    sqlite3_bind_null(st, 11)) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 12, r->vendor, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 13, r->device_class, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 14, r->device, -1, SQLITE_STATIC) != SQLITE_OK)
+	    sqlite3_bind_text(st, 13, r->device_class, -1, SQLITE_STATIC) != SQLITE_OK)
 		return -1;
 	return 0;
 }
 
-/* 0 with the device's id, 1 when there is no such device, -1 on error. */
+/* 0 with the device's row id, 1 when there is no such device, -1 on error. */
 static int
-poll_device(sqlite3 *db, const struct poll_result *r, sqlite3_int64 *id)
+device_id(sqlite3 *db, const char *name, struct wmemo *memo, sqlite3_int64 *id)
 {
-	sqlite3_stmt *st = stmt(db, ST_POLL_DEVICE);
+	sqlite3_stmt *st;
 	int rc, had_row;
 
-	if (st == NULL)
+	if ((*id = wmemo_device_id(memo, name)) != 0)
+		return 0;
+	if ((st = stmt(db, ST_DEVICE_ID)) == NULL)
 		return -1;
-	if (bind_poll_device(st, r) < 0) {
+	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
 		db_error(db, "bind");
 		stmt_done(st);
 		return -1;
@@ -995,7 +1005,39 @@ poll_device(sqlite3 *db, const struct poll_result *r, sqlite3_int64 *id)
 	stmt_done(st);
 	if (rc < 0)
 		return -1;
-	return had_row ? 0 : 1;
+	if (!had_row)
+		return 1;
+	wmemo_set_device_id(memo, name, *id);
+	return 0;
+}
+
+/* 0 with the device's row id, 1 when there is no such device, -1 on error. */
+static int
+poll_device(sqlite3 *db, const struct poll_result *r, struct wmemo *memo, sqlite3_int64 *id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = device_id(db, r->device, memo, id)) != 0)
+		return rc;
+	if ((st = stmt(db, ST_POLL_DEVICE)) == NULL)
+		return -1;
+	if (bind_poll_device(st, r) < 0 || sqlite3_bind_int64(st, 14, *id) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 15, r->device, -1, SQLITE_STATIC) != SQLITE_OK) {
+		db_error(db, "bind");
+		stmt_done(st);
+		return -1;
+	}
+	rc = stmt_run(db, st, NULL, NULL);
+	stmt_done(st);
+	if (rc < 0)
+		return -1;
+	if (sqlite3_changes(db) == 0) {
+		/* gone since the memo learnt its id */
+		wmemo_set_device_id(memo, r->device, 0);
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -1122,7 +1164,7 @@ db_apply_poll(sqlite3 *db, const struct poll_result *r, struct wmemo *memo)
 
 	if (sp_begin(db) < 0)
 		return -1;
-	rc = poll_device(db, r, &id);
+	rc = poll_device(db, r, memo, &id);
 	if (rc == 0)
 		rc = poll_metrics(db, r, id, memo);
 	/* no such device: it was removed while this poll was queued */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "util.h"
 #include "wmemo.h"
 
@@ -19,6 +20,7 @@ struct wmemo {
 	struct slot *v;
 	size_t cap;		/* a power of two */
 	size_t n;
+	struct hashmap *ids;	/* device name -> row id (as a pointer; never 0) */
 };
 
 #define WMEMO_MIN 1024
@@ -30,6 +32,7 @@ wmemo_new(void)
 
 	m->cap = WMEMO_MIN;
 	m->v = xcalloc(m->cap, sizeof(*m->v));
+	m->ids = hashmap_new(64);
 	return m;
 }
 
@@ -39,7 +42,17 @@ wmemo_free(struct wmemo *m)
 	if (m == NULL)
 		return;
 	free(m->v);
+	hashmap_free(m->ids, NULL);
 	free(m);
+}
+
+static int
+forget_id(const char *key, void *value, void *arg)
+{
+	(void)key;
+	(void)value;
+	(void)arg;
+	return 1;
 }
 
 void
@@ -49,6 +62,24 @@ wmemo_clear(struct wmemo *m)
 		return;
 	memset(m->v, 0, m->cap * sizeof(*m->v));
 	m->n = 0;
+	hashmap_foreach(m->ids, forget_id, NULL, NULL);
+}
+
+int64_t
+wmemo_device_id(const struct wmemo *m, const char *device)
+{
+	return m ? (int64_t)(intptr_t)hashmap_get(m->ids, device) : 0;
+}
+
+void
+wmemo_set_device_id(struct wmemo *m, const char *device, int64_t id)
+{
+	if (m == NULL)
+		return;
+	if (id == 0 || id > INTPTR_MAX || id < 0)
+		hashmap_remove(m->ids, device);
+	else
+		hashmap_put(m->ids, device, (void *)(intptr_t)id);
 }
 
 size_t

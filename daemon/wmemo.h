@@ -11,6 +11,10 @@
  * collision delays a write by at most max_age. The writer clears the memo
  * whenever the database may no longer hold what it says (a failed
  * transaction, a device removed).
+ *
+ * It also keeps each device's row id by name, so that a poll's device row
+ * is updated by its id, not looked up by name and returned (cleared with
+ * the rest).
  */
 #ifndef NOCD_WMEMO_H
 #define NOCD_WMEMO_H
@@ -55,5 +59,10 @@ enum wmemo_verdict {
  */
 enum wmemo_verdict wmemo_check(struct wmemo *m, uint64_t key, uint32_t fp, uint8_t meta,
     int64_t now, unsigned max_age);
+
+/* The device's row id as this memo's writer last found it; 0 when not known. */
+int64_t wmemo_device_id(const struct wmemo *m, const char *device);
+/* Remember it (an id of 0 forgets the device). */
+void wmemo_set_device_id(struct wmemo *m, const char *device, int64_t id);
 
 #endif

@@ -467,6 +467,54 @@ test_metrics_memo(void **state)
 	db_close(db);
 }
 
+/*
+ * The memo keeps device row ids: a poll updates its device's row by id, and
+ * an id kept past the device's removal (and taken by another device) never
+ * updates the wrong row.
+ */
+static void
+test_device_id_memo(void **state)
+{
+	struct device_conf a, b, c;
+	long long id_b;
+	sqlite3 *db;
+
+	(void)state;
+	db = open_rw();
+	memo = wmemo_new();
+	make_device(&a, "sw1", SNMP_V2C);
+	make_device(&b, "sw2", SNMP_V2C);
+	make_device(&c, "sw3", SNMP_V2C);
+	assert_int_equal(db_device_upsert(db, &a, "config"), 0);
+	assert_int_equal(db_device_upsert(db, &b, "config"), 0);
+	id_b = query_int(db, "SELECT id FROM devices WHERE name = 'sw2'", NULL);
+	assert_int_equal(wmemo_device_id(memo, "sw2"), 0);
+	apply(db, make_poll("sw2", 1000, "up", 1));
+	assert_int_equal(wmemo_device_id(memo, "sw2"), id_b);
+	apply(db, make_poll("sw2", 1030, "up", 1));
+	assert_int_equal(query_int(db, "SELECT polls FROM devices WHERE name = 'sw2'", NULL), 2);
+	assert_int_equal(query_int(db, "SELECT last_poll FROM devices WHERE name = 'sw2'", NULL),
+	    1030);
+	assert_int_equal(query_int(db, "SELECT polls FROM devices WHERE name = 'sw1'", NULL), 0);
+	/* sw2 goes behind the memo's back; sw3 takes its row id */
+	assert_int_equal(db_device_remove(db, "sw2"), 0);
+	assert_int_equal(db_device_upsert(db, &c, "config"), 0);
+	assert_int_equal(query_int(db, "SELECT id FROM devices WHERE name = 'sw3'", NULL), id_b);
+	apply(db, make_poll("sw2", 1060, "down", 0));
+	assert_int_equal(query_int(db, "SELECT polls FROM devices WHERE name = 'sw3'", NULL), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM devices WHERE status = 'down'",
+	    NULL), 0);
+	assert_int_equal(wmemo_device_id(memo, "sw2"), 0);
+	/* and sw3's own poll finds its row */
+	apply(db, make_poll("sw3", 1060, "up", 1));
+	assert_int_equal(query_int(db, "SELECT polls FROM devices WHERE name = 'sw3'", NULL), 1);
+	wmemo_clear(memo);
+	assert_int_equal(wmemo_device_id(memo, "sw3"), 0);
+	wmemo_free(memo);
+	memo = NULL;
+	db_close(db);
+}
+
 /* The memo grows past its first size and still knows every key. */
 static void
 test_wmemo_grows(void **state)
@@ -835,6 +883,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_status_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_memo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_id_memo, setup, teardown),
 		cmocka_unit_test(test_wmemo_grows),
 		cmocka_unit_test(test_wmemo_verdicts),
 		cmocka_unit_test(test_wmemo_rows),
