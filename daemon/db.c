@@ -1063,11 +1063,14 @@ value_fp(const struct sample_value *v)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-/* ...and of what goes with it, which a plain value update leaves as it was. */
+/*
+ * ...and of what goes with it, which a plain value update leaves as it was:
+ * `label` is the row's label hashed once for all its values.
+ */
 static uint8_t
-meta_fp(const struct sample_row *row, const struct sample_value *v)
+meta_fp(uint64_t label, const struct sample_value *v)
 {
-	uint64_t h = fnv1a_str(fnv1a_str(FNV_SEED, row->label), v->unit);
+	uint64_t h = fnv1a_str(label, v->unit);
 
 	return (uint8_t)(h ^ (h >> 32) ^ (h >> 16) ^ (h >> 8));
 }
@@ -1125,6 +1128,7 @@ poll_metrics(sqlite3 *db, const struct poll_result *r, sqlite3_int64 id, struct 
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const struct sample_row *row = &r->rows[i];
 		uint64_t rk = fnv1a_str(fnv1a_str(dev, row->group), row->instance);
+		uint64_t lh = fnv1a_str(FNV_SEED, row->label);
 		int up_bound = 0, val_bound = 0;
 
 		for (size_t j = 0; j < row->n_values; j++) {
@@ -1134,7 +1138,7 @@ poll_metrics(sqlite3 *db, const struct poll_result *r, sqlite3_int64 id, struct 
 
 			if (memo)
 				vd = wmemo_check(memo, wmemo_key(rk, fnv1a_str(rk, v->metric)),
-				    value_fp(v), meta_fp(row, v), (int64_t)r->when,
+				    value_fp(v), meta_fp(lh, v), (int64_t)r->when,
 				    DB_METRIC_REFRESH_S);
 			if (vd == WMEMO_SKIP)
 				continue;
