@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,6 +309,14 @@ main(int argc, char **argv)
 	size_t n_api = 0;
 
 	heap_on_huge_pages(argv);	/* first: it may start nocd again */
+	/*
+	 * No fastbins. Net-SNMP allocates every varbind as 1,136 bytes, past
+	 * glibc's per-thread cache, and a request that large first merges every
+	 * fastbin chunk back (malloc_consolidate): about 70 times a poll, which
+	 * undid what the fastbins saved. Small blocks still come from the
+	 * per-thread cache.
+	 */
+	(void)mallopt(M_MXFAST, 0);
 	/*
 	 * The zone, read once: with TZ unset glibc stats /etc/localtime in every
 	 * mktime(), which an RFC 3164 timestamp needs (a syslog flood made that
