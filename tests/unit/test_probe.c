@@ -122,6 +122,19 @@ test_oid_parse(void **state)
 	assert_int_equal(oid_parse("1.99999999999", &o), -1);
 	assert_int_equal(oid_parse("1", &o), -1);
 	assert_int_equal(oid_format(o.sub, 3, buf, 3), -1);
+	{
+		const uint32_t big[] = { 0, 4294967295u, 10, 9 };
+
+		assert_int_equal(oid_format(big, 4, buf, sizeof(buf)), 0);
+		assert_string_equal(buf, "0.4294967295.10.9");
+		/* exactly the room it needs, then one byte less */
+		assert_int_equal(oid_format(big, 4, buf, 18), 0);
+		assert_string_equal(buf, "0.4294967295.10.9");
+		assert_int_equal(oid_format(big, 4, buf, 17), -1);
+		assert_int_equal(oid_format(big, 0, buf, 1), 0);
+		assert_string_equal(buf, "");
+		assert_int_equal(oid_format(big, 1, buf, 0), -1);
+	}
 }
 
 static int

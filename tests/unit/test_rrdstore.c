@@ -324,6 +324,12 @@ test_path_hostile(void **state)
 	}
 	/* too small a buffer, or no state directory */
 	assert_int_equal(rrd_path(sd, "sw1", "if", "eth0", path, 20), -1);
+	assert_string_equal(path, "");
+	/* exactly the room it needs (33 bytes and the NUL), then one byte less */
+	assert_int_equal(rrd_path(sd, "sw1", "if", "eth0", path, 34), 0);
+	assert_string_equal(path, "/var/lib/nocd/rrd/sw1/if/eth0.rrd");
+	assert_int_equal(rrd_path(sd, "sw1", "if", "eth0", path, 33), -1);
+	assert_int_equal(rrd_path(sd, "sw1", "if", "eth0", path, 14), -1);
 	assert_int_equal(rrd_path("", "sw1", "if", "eth0", path, sizeof(path)), -1);
 }
 
