@@ -591,12 +591,12 @@ curl_load(void)
 		e = dlerror();
 		snprintf(cu.error, sizeof(cu.error), "cannot load %s: %s", CURL_SONAME,
 		    e ? e : "?");
-		log_warnx("alerts: %s; webhook and e-mail channels cannot send", cu.error);
-		return -1;
+		goto fail;
 	}
+	snprintf(cu.error, sizeof(cu.error), "%s lacks a function nocd uses", CURL_SONAME);
 #define CURL_SYM(field, name) \
 	if ((*(void **)&cu.field = dlsym(h, name)) == NULL) \
-		goto missing
+		goto fail
 	CURL_SYM(global_init, "curl_global_init");
 	CURL_SYM(easy_setopt, "curl_easy_setopt");
 	CURL_SYM(easy_perform, "curl_easy_perform");
@@ -605,18 +605,18 @@ curl_load(void)
 	CURL_SYM(easy_strerror, "curl_easy_strerror");
 	CURL_SYM(slist_append, "curl_slist_append");
 	CURL_SYM(slist_free_all, "curl_slist_free_all");
-	CURL_SYM(easy_init, "curl_easy_init");	/* last: it says all are there */
 #undef CURL_SYM
-	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(cu.error, sizeof(cu.error), "curl_global_init failed");
-		cu.easy_init = NULL;
-		log_warnx("alerts: %s; webhook and e-mail channels cannot send", cu.error);
-		return -1;
+	snprintf(cu.error, sizeof(cu.error), "curl_global_init failed");
+	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		goto fail;
+	/* last: a handle function says that all the rest are there */
+	if ((*(void **)&cu.easy_init = dlsym(h, "curl_easy_init")) == NULL) {
+		snprintf(cu.error, sizeof(cu.error), "%s lacks curl_easy_init", CURL_SONAME);
+		goto fail;
 	}
+	cu.error[0] = '\0';
 	return 0;
-missing:
-	snprintf(cu.error, sizeof(cu.error), "%s lacks a function nocd uses", CURL_SONAME);
-	cu.easy_init = NULL;
+fail:
 	log_warnx("alerts: %s; webhook and e-mail channels cannot send", cu.error);
 	return -1;
 }
